@@ -1,0 +1,346 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html
+
+from .admin_paginator import EstimatedCountPaginator
+from .models import (
+    Appearance,
+    Artist,
+    CastMember,
+    Click,
+    Offer,
+    Product,
+    ProductImage,
+    ProductStyle,
+    ProductType,
+    Retailer,
+    Scene,
+    Video,
+    VideoProduct,
+    VideoSource,
+    format_timecode,
+)
+
+TIMESTAMPS = ["created_at", "updated_at"]
+TIMESTAMPS_FIELDSET = ("Record", {"classes": ["collapse"], "fields": TIMESTAMPS})
+
+
+def thumbnail(image_field, alt, size=48):
+    if not image_field:
+        return "—"
+    return format_html(
+        '<img src="{}" alt="{}" width="{}" height="{}" class="inspired-thumb">',
+        image_field.url,
+        alt,
+        size,
+        size,
+    )
+
+
+class LargeTableAdmin(admin.ModelAdmin):
+    """Change lists that stay fast on tables of millions of rows."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+
+# Reference data
+
+
+@admin.register(ProductType)
+class ProductTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "product_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = TIMESTAMPS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(product_count=Count("products"))
+
+    @admin.display(description="products", ordering="product_count")
+    def product_count(self, obj):
+        return obj.product_count
+
+
+@admin.register(ProductStyle)
+class ProductStyleAdmin(ProductTypeAdmin):
+    list_display = ["name", "slug", "position", "product_count"]
+    list_editable = ["position"]
+
+
+# People and videos
+
+
+@admin.register(Artist)
+class ArtistAdmin(admin.ModelAdmin):
+    list_display = ["picture", "name", "first_name", "last_name", "updated_at"]
+    list_display_links = ["picture", "name"]
+    search_fields = ["name", "first_name", "last_name"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = TIMESTAMPS
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "first_name", "last_name", "image", "bio"]}),
+        TIMESTAMPS_FIELDSET,
+    ]
+
+    @admin.display(description="")
+    def picture(self, obj):
+        return thumbnail(obj.image, obj.name)
+
+
+class VideoSourceInline(admin.TabularInline):
+    model = VideoSource
+    extra = 0
+    fields = ["provider", "external_id", "url", "file", "offset", "is_primary"]
+
+
+class SceneInline(admin.TabularInline):
+    model = Scene
+    extra = 0
+    fields = ["start", "end", "title"]
+    show_change_link = True
+    ordering = ["start"]
+
+
+class VideoProductInline(admin.TabularInline):
+    model = VideoProduct
+    extra = 0
+    autocomplete_fields = ["product"]
+
+
+@admin.register(Video)
+class VideoAdmin(LargeTableAdmin):
+    list_display = [
+        "picture",
+        "title",
+        "artist_names",
+        "status",
+        "is_featured",
+        "release_date",
+        "updated_at",
+    ]
+    list_display_links = ["picture", "title"]
+    list_filter = ["status", "is_featured", "release_date"]
+    search_fields = ["title", "slug", "artists__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["artists"]
+    readonly_fields = TIMESTAMPS
+    date_hierarchy = "release_date"
+    inlines = [VideoSourceInline, SceneInline, VideoProductInline]
+    actions = ["publish", "unpublish", "feature", "unfeature"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "artists", "status", "is_featured"]}),
+        ("Details", {"fields": ["description", "thumbnail", "duration", "release_date"]}),
+        TIMESTAMPS_FIELDSET,
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_listing()
+
+    @admin.display(description="")
+    def picture(self, obj):
+        return thumbnail(obj.thumbnail, obj.title)
+
+    @admin.display(description="artists")
+    def artist_names(self, obj):
+        return ", ".join(artist.name for artist in obj.artists.all())
+
+    def _report(self, request, count, verb):
+        noun = "video" if count == 1 else "videos"
+        self.message_user(request, f"{count} {noun} {verb}.")
+
+    @admin.action(description="Publish selected videos", permissions=["change"])
+    def publish(self, request, queryset):
+        self._report(request, queryset.update(status=Video.Status.PUBLISHED), "published")
+
+    @admin.action(description="Unpublish selected videos", permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._report(request, queryset.update(status=Video.Status.DRAFT), "unpublished")
+
+    @admin.action(description="Feature selected videos", permissions=["change"])
+    def feature(self, request, queryset):
+        self._report(request, queryset.update(is_featured=True), "featured")
+
+    @admin.action(description="Stop featuring selected videos", permissions=["change"])
+    def unfeature(self, request, queryset):
+        self._report(request, queryset.update(is_featured=False), "no longer featured")
+
+
+@admin.register(VideoSource)
+class VideoSourceAdmin(LargeTableAdmin):
+    list_display = ["video", "provider", "external_id", "url", "offset", "is_primary"]
+    list_filter = ["provider", "is_primary"]
+    list_select_related = ["video"]
+    search_fields = ["video__title", "external_id", "url"]
+    autocomplete_fields = ["video"]
+    readonly_fields = TIMESTAMPS
+
+
+class AppearanceInline(admin.TabularInline):
+    model = Appearance
+    extra = 0
+    fields = ["product", "cast_member", "match"]
+    autocomplete_fields = ["product", "cast_member"]
+
+
+@admin.register(Scene)
+class SceneAdmin(LargeTableAdmin):
+    list_display = ["__str__", "video", "timecode"]
+    list_select_related = ["video"]
+    search_fields = ["title", "video__title"]
+    autocomplete_fields = ["video", "cast_members"]
+    readonly_fields = TIMESTAMPS
+    inlines = [AppearanceInline]
+    fieldsets = [
+        (None, {"fields": ["video", "title", "start", "end", "cast_members"]}),
+        TIMESTAMPS_FIELDSET,
+    ]
+
+    @admin.display(description="time", ordering="start")
+    def timecode(self, obj):
+        return f"{format_timecode(obj.start)}–{format_timecode(obj.end)}"
+
+
+@admin.register(CastMember)
+class CastMemberAdmin(LargeTableAdmin):
+    list_display = ["name", "performer_name", "artist", "video"]
+    list_select_related = ["artist", "video"]
+    search_fields = ["name", "performer_name", "video__title", "artist__name"]
+    autocomplete_fields = ["video", "artist"]
+    readonly_fields = TIMESTAMPS
+
+
+@admin.register(Appearance)
+class AppearanceAdmin(LargeTableAdmin):
+    list_display = ["product", "scene", "video", "cast_member", "match"]
+    list_filter = ["match"]
+    list_select_related = ["product", "scene__video", "cast_member"]
+    search_fields = ["product__name", "product__brand", "product__upc", "scene__video__title"]
+    autocomplete_fields = ["scene", "product", "cast_member"]
+    readonly_fields = TIMESTAMPS
+
+    @admin.display(description="video", ordering="scene__video__title")
+    def video(self, obj):
+        return obj.scene.video
+
+
+# Products and where to buy them
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ["preview", "image", "alt_text", "position"]
+    readonly_fields = ["preview"]
+    ordering = ["position"]
+
+    @admin.display(description="")
+    def preview(self, obj):
+        return thumbnail(obj.image, obj.alt_text)
+
+
+class OfferInline(admin.TabularInline):
+    model = Offer
+    extra = 0
+    fields = ["retailer", "url", "price", "currency", "availability", "last_checked_at"]
+    autocomplete_fields = ["retailer"]
+    ordering = ["price"]
+
+
+@admin.register(Product)
+class ProductAdmin(LargeTableAdmin):
+    list_display = ["picture", "name", "brand", "upc", "product_type", "style", "updated_at"]
+    list_display_links = ["picture", "name"]
+    list_filter = ["product_type", "style"]
+    search_fields = ["upc", "name", "brand", "slug"]
+    prepopulated_fields = {"slug": ["brand", "name"]}
+    autocomplete_fields = ["product_type", "style"]
+    readonly_fields = TIMESTAMPS
+    inlines = [ProductImageInline, OfferInline]
+    fieldsets = [
+        (None, {"fields": ["upc", "brand", "name", "slug", "product_type", "style"]}),
+        ("Description", {"fields": ["description"]}),
+        TIMESTAMPS_FIELDSET,
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("product_type", "style")
+            .prefetch_related("images")
+        )
+
+    @admin.display(description="")
+    def picture(self, obj):
+        # Uses the prefetched images: no query per row.
+        images = list(obj.images.all())
+        return thumbnail(images[0].image, images[0].alt_text) if images else "—"
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(LargeTableAdmin):
+    list_display = ["preview", "alt_text", "product", "position"]
+    list_select_related = ["product"]
+    search_fields = ["alt_text", "product__name", "product__upc"]
+    autocomplete_fields = ["product"]
+    readonly_fields = TIMESTAMPS
+
+    @admin.display(description="")
+    def preview(self, obj):
+        return thumbnail(obj.image, obj.alt_text)
+
+
+@admin.register(Retailer)
+class RetailerAdmin(admin.ModelAdmin):
+    list_display = ["picture", "name", "homepage_url", "link_template", "updated_at"]
+    list_display_links = ["picture", "name"]
+    search_fields = ["name", "slug", "homepage_url"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = TIMESTAMPS
+
+    @admin.display(description="")
+    def picture(self, obj):
+        return thumbnail(obj.logo, obj.name)
+
+
+@admin.register(Offer)
+class OfferAdmin(LargeTableAdmin):
+    list_display = [
+        "product",
+        "retailer",
+        "price",
+        "currency",
+        "availability",
+        "link_status",
+        "last_checked_at",
+    ]
+    list_filter = ["availability", "link_status", "currency", "retailer"]
+    list_select_related = ["product", "retailer"]
+    search_fields = ["product__name", "product__brand", "product__upc", "url"]
+    autocomplete_fields = ["product", "retailer"]
+    readonly_fields = ["link_status", "failed_checks", *TIMESTAMPS]
+
+
+@admin.register(VideoProduct)
+class VideoProductAdmin(LargeTableAdmin):
+    list_display = ["product", "video"]
+    list_select_related = ["product", "video"]
+    search_fields = ["product__name", "product__upc", "video__title"]
+    autocomplete_fields = ["video", "product"]
+    readonly_fields = TIMESTAMPS
+
+
+@admin.register(Click)
+class ClickAdmin(LargeTableAdmin):
+    list_display = ["created_at", "product", "retailer", "video", "scene"]
+    list_select_related = ["product", "retailer", "video", "scene"]
+    list_filter = ["retailer"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

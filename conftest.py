@@ -1,0 +1,30 @@
+import pytest
+from rest_framework.test import APIClient
+
+from catalog.tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Keep files that tests upload out of the project's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def curator(db):
+    return UserFactory(curator=True)
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(superuser=True)
+
+
+@pytest.fixture
+def plain_user(db):
+    return UserFactory()

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Inspired back-office"
+admin.site.site_title = "Inspired back-office"
+admin.site.index_title = "Catalog"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("storefront.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
