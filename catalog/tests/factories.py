@@ -132,6 +132,14 @@ class ProductFactory(factory.django.DjangoModelFactory):
     product_type = factory.LazyFunction(lambda: models.ProductType.objects.get(slug="shirt"))
     style = factory.LazyFunction(lambda: models.ProductStyle.objects.get(slug="original"))
 
+    class Params:
+        affordable = factory.Trait(
+            style=factory.LazyFunction(lambda: models.ProductStyle.objects.get(slug="low_end"))
+        )
+        premium = factory.Trait(
+            style=factory.LazyFunction(lambda: models.ProductStyle.objects.get(slug="high_end"))
+        )
+
 
 class ProductImageFactory(factory.django.DjangoModelFactory):
     class Meta:

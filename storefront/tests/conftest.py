@@ -42,7 +42,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, django_db_serialized_rollback, live_server):
+    # live_server tests are transactional and flush the database afterwards; the
+    # serialized rollback restores what migrations seeded (product types, styles, the
+    # Curators group) for the tests that follow.
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )
