@@ -1,0 +1,349 @@
+"""FilterSets shared by the storefront and the integrators' API.
+
+Every filter that names a catalog object takes its slug where it has one. Invalid values make
+the FilterSet invalid (the API answers 400 naming the parameter) instead of being ignored.
+Filters that could reveal draft videos only look at the videos the requesting user may see.
+"""
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+import django_filters
+
+from .currencies import CURRENCY_CHOICES
+from .models import (
+    Appearance,
+    Artist,
+    CastMember,
+    Offer,
+    Product,
+    ProductImage,
+    ProductStyle,
+    ProductType,
+    Retailer,
+    Scene,
+    Video,
+    VideoProduct,
+    VideoSource,
+)
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def visible_videos(request):
+    return Video.objects.visible_to(_user(request))
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """A yes/no parameter that rejects anything else rather than treating it as unset."""
+
+    widget = forms.TextInput
+    TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Enter true or false.", code="invalid_boolean")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class SyncFilterSet(django_filters.FilterSet):
+    """Base for every list: `updated_after` lets an integrator fetch only what changed."""
+
+    updated_after = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label="Only rows changed at or after this ISO 8601 date and time.",
+    )
+
+
+def products_in_videos(queryset, videos):
+    """Narrow products to those shown with, or seen in a scene of, one of `videos`."""
+    shown = VideoProduct.objects.filter(product=OuterRef("pk"), video__in=videos)
+    seen = Appearance.objects.filter(product=OuterRef("pk"), scene__video__in=videos)
+    return queryset.filter(Q(Exists(shown)) | Q(Exists(seen)))
+
+
+class ProductFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("min_price"), cleaned.get("max_price")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_price", "max_price must not be less than min_price.")
+        return cleaned
+
+
+class ProductFilter(SyncFilterSet):
+    type = django_filters.ModelMultipleChoiceFilter(
+        field_name="product_type__slug",
+        to_field_name="slug",
+        queryset=ProductType.objects.all(),
+        distinct=False,
+        label="Product type slug; repeat for several.",
+    )
+    style = django_filters.ModelMultipleChoiceFilter(
+        field_name="style__slug",
+        to_field_name="slug",
+        queryset=ProductStyle.objects.all(),
+        distinct=False,
+        label="Style slug (original, affordable, premium…); repeat for several.",
+    )
+    brand = django_filters.CharFilter(
+        field_name="brand", lookup_expr="iexact", label="Brand, any case."
+    )
+    retailer = django_filters.ModelMultipleChoiceFilter(
+        to_field_name="slug",
+        queryset=Retailer.objects.all(),
+        method="filter_offers",
+        label="Sold by this retailer (slug); repeat for several.",
+    )
+    artist = django_filters.ModelChoiceFilter(
+        to_field_name="slug",
+        queryset=Artist.objects.all(),
+        method="filter_artist",
+        label="In a video of this artist (slug).",
+    )
+    video = django_filters.ModelChoiceFilter(
+        to_field_name="slug",
+        queryset=visible_videos,
+        method="filter_video",
+        label="In this video (slug).",
+    )
+    scene = django_filters.NumberFilter(
+        method="filter_scene", min_value=1, label="Seen in this scene (id)."
+    )
+    min_price = django_filters.NumberFilter(
+        method="filter_offers",
+        min_value=0,
+        label="Has an offer at this price or more (in `currency` when given).",
+    )
+    max_price = django_filters.NumberFilter(
+        method="filter_offers",
+        min_value=0,
+        label="Has an offer at this price or less (in `currency` when given).",
+    )
+    currency = django_filters.ChoiceFilter(
+        choices=CURRENCY_CHOICES,
+        method="filter_offers",
+        label="ISO 4217 code the price range is in.",
+    )
+    in_stock = StrictBooleanFilter(
+        method="filter_offers",
+        label="true: has a shoppable offer (in stock, link healthy); false: has none.",
+    )
+
+    class Meta:
+        model = Product
+        fields = []
+        form = ProductFilterForm
+
+    def filter_artist(self, queryset, name, value):
+        if not value:
+            return queryset
+        return products_in_videos(queryset, visible_videos(self.request).filter(artists=value))
+
+    def filter_video(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.in_video(value)
+
+    def filter_scene(self, queryset, name, value):
+        if value is None:
+            return queryset
+        seen = Appearance.objects.filter(
+            product=OuterRef("pk"),
+            scene_id=value,
+            scene__video__in=visible_videos(self.request),
+        )
+        return queryset.filter(Exists(seen))
+
+    def filter_offers(self, queryset, name, value):
+        # The offer filters describe one offer together ("sold by X for 10 to 50 EUR, in
+        # stock"), so they are applied at once in filter_queryset().
+        return queryset
+
+    def clean_offer_conditions(self):
+        data = self.form.cleaned_data
+        conditions = Q()
+        if data.get("retailer"):
+            conditions &= Q(retailer__in=data["retailer"])
+        if data.get("min_price") is not None:
+            conditions &= Q(price__gte=data["min_price"])
+        if data.get("max_price") is not None:
+            conditions &= Q(price__lte=data["max_price"])
+        if data.get("currency"):
+            conditions &= Q(currency=data["currency"])
+        return conditions
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        conditions = self.clean_offer_conditions()
+        in_stock = self.form.cleaned_data.get("in_stock")
+        offers = Offer.objects.filter(conditions, product=OuterRef("pk"))
+        if in_stock is True:
+            queryset = queryset.filter(Exists(offers.shoppable()))
+        elif conditions:
+            queryset = queryset.filter(Exists(offers))
+        if in_stock is False:
+            shoppable = Offer.objects.shoppable().filter(product=OuterRef("pk"))
+            queryset = queryset.filter(~Exists(shoppable))
+        return queryset
+
+
+class VideoFilter(SyncFilterSet):
+    artist = django_filters.ModelMultipleChoiceFilter(
+        to_field_name="slug",
+        queryset=Artist.objects.all(),
+        method="filter_artist",
+        label="By this artist (slug); repeat for several.",
+    )
+    featured = StrictBooleanFilter(field_name="is_featured")
+    released_after = django_filters.DateFilter(
+        field_name="release_date", lookup_expr="gte", label="Released on or after (YYYY-MM-DD)."
+    )
+    released_before = django_filters.DateFilter(
+        field_name="release_date", lookup_expr="lte", label="Released on or before (YYYY-MM-DD)."
+    )
+
+    class Meta:
+        model = Video
+        fields = []
+
+    def filter_artist(self, queryset, name, value):
+        if not value:
+            return queryset
+        # EXISTS keeps one row per video when several of the chosen artists are on it.
+        credited = Video.artists.through.objects.filter(video=OuterRef("pk"), artist__in=value)
+        return queryset.filter(Exists(credited))
+
+
+class ArtistFilter(SyncFilterSet):
+    video = django_filters.ModelChoiceFilter(
+        to_field_name="slug",
+        queryset=visible_videos,
+        method="filter_video",
+        label="Credited on this video (slug).",
+    )
+
+    class Meta:
+        model = Artist
+        fields = []
+
+    def filter_video(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            Exists(Video.artists.through.objects.filter(artist=OuterRef("pk"), video=value))
+        )
+
+
+class VideoSourceFilter(SyncFilterSet):
+    video = django_filters.ModelChoiceFilter(
+        to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
+    )
+    provider = django_filters.ChoiceFilter(choices=VideoSource.Provider.choices)
+
+    class Meta:
+        model = VideoSource
+        fields = []
+
+
+class SceneFilter(SyncFilterSet):
+    video = django_filters.ModelChoiceFilter(
+        to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
+    )
+
+    class Meta:
+        model = Scene
+        fields = []
+
+
+class CastMemberFilter(SyncFilterSet):
+    video = django_filters.ModelChoiceFilter(
+        to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
+    )
+    artist = django_filters.ModelChoiceFilter(
+        to_field_name="slug", queryset=Artist.objects.all(), label="Played by this artist (slug)."
+    )
+
+    class Meta:
+        model = CastMember
+        fields = []
+
+
+class AppearanceFilter(SyncFilterSet):
+    video = django_filters.ModelChoiceFilter(
+        field_name="scene__video",
+        to_field_name="slug",
+        queryset=visible_videos,
+        label="In this video (slug).",
+    )
+    scene = django_filters.NumberFilter(field_name="scene_id", min_value=1, label="Scene id.")
+    product = django_filters.ModelChoiceFilter(
+        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
+    )
+    match = django_filters.ChoiceFilter(choices=Appearance.Match.choices)
+
+    class Meta:
+        model = Appearance
+        fields = []
+
+
+class ProductImageFilter(SyncFilterSet):
+    product = django_filters.ModelChoiceFilter(
+        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
+    )
+
+    class Meta:
+        model = ProductImage
+        fields = []
+
+
+class ProductTypeFilter(SyncFilterSet):
+    class Meta:
+        model = ProductType
+        fields = []
+
+
+class ProductStyleFilter(SyncFilterSet):
+    class Meta:
+        model = ProductStyle
+        fields = []
+
+
+class RetailerFilter(SyncFilterSet):
+    class Meta:
+        model = Retailer
+        fields = []
+
+
+class OfferFilter(SyncFilterSet):
+    product = django_filters.ModelChoiceFilter(
+        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
+    )
+    retailer = django_filters.ModelMultipleChoiceFilter(
+        field_name="retailer__slug",
+        to_field_name="slug",
+        queryset=Retailer.objects.all(),
+        distinct=False,
+        label="At this retailer (slug); repeat for several.",
+    )
+    availability = django_filters.ChoiceFilter(choices=Offer.Availability.choices)
+    currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES)
+
+    class Meta:
+        model = Offer
+        fields = []
