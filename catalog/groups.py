@@ -2,8 +2,9 @@
 
 CURATORS = "Curators"
 
-# Click-throughs are evidence, not catalog content: curators read them but never edit them.
-READ_ONLY_MODELS = {"click"}
+# Click-throughs and link checks are evidence, not catalog content: curators read them but
+# never edit them. The roll-up tables are derived from clicks by code.
+READ_ONLY_MODELS = {"click", "clickdaily", "clickrollupstate", "offercheck", "pricehistory"}
 
 
 def sync_curator_permissions(apps, schema_editor):

@@ -4,7 +4,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_duration
@@ -561,6 +561,13 @@ class OfferQuerySet(TimeStampedQuerySet):
         """Return offers whose last link check failed or found the item gone."""
         return self.filter(failed_checks__gt=0)
 
+    def due_for_check(self, checked_before):
+        """Return offers never checked or last checked before `checked_before`, oldest first."""
+        # NULLs sort first on MySQL, MariaDB and SQLite, so the index serves the order.
+        return self.filter(
+            Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=checked_before)
+        ).order_by("last_checked_at", "id")
+
     def for_listing(self):
         return self.select_related("product", "retailer")
 
@@ -773,6 +780,174 @@ class Click(TimeStampedModel):
 
     def __str__(self):
         return f"Click on {self.offer_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# Click analytics: a daily roll-up the dashboard reads instead of a million raw clicks
+
+
+class ClickDailyQuerySet(TimeStampedQuerySet):
+    def in_period(self, start, end):
+        """Return the roll-up rows of the days from `start` to `end`, both included."""
+        return self.filter(day__gte=start, day__lte=end)
+
+    def for_artist(self, artist):
+        """Return the rows of clicks on videos of `artist`."""
+        return self.filter(video__artists=artist)
+
+    def for_retailer(self, retailer):
+        return self.filter(retailer=retailer)
+
+    def per_day(self):
+        """Return (day, clicks) rows in day order."""
+        return self.values("day").annotate(clicks=Sum("clicks")).order_by("day")
+
+    def top_by(self, field, limit):
+        """Return the `limit` most clicked values of `field` with their clicks."""
+        return (
+            self.exclude(**{f"{field}__isnull": True})
+            .values(field)
+            .annotate(clicks=Sum("clicks"))
+            .order_by("-clicks", field)[:limit]
+        )
+
+
+class ClickDaily(TimeStampedModel):
+    """Clicks of one day for one video, scene, product and retailer combination.
+
+    Filled incrementally from Click by catalog.dashboard.refresh_click_rollup(). The
+    relations keep no database constraint and survive deletions, so that deleting a product
+    never rewrites history (its rows then show as "deleted").
+    """
+
+    day = models.DateField()
+    video = models.ForeignKey(
+        Video,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="daily_clicks",
+    )
+    scene = models.ForeignKey(
+        Scene,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="daily_clicks",
+    )
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="daily_clicks",
+    )
+    retailer = models.ForeignKey(
+        Retailer,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="daily_clicks",
+    )
+    clicks = models.PositiveIntegerField(default=0)
+
+    objects = ClickDailyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "daily clicks"
+        verbose_name_plural = "daily clicks"
+        ordering = ["-day", "-clicks"]
+        # Each dashboard table groups one column over a day range, optionally narrowed
+        # to a retailer: one covering index per question.
+        indexes = [
+            models.Index(fields=["day", "product", "clicks"], name="catalog_clickdaily_product"),
+            models.Index(fields=["day", "video", "clicks"], name="catalog_clickdaily_video"),
+            models.Index(fields=["day", "scene", "clicks"], name="catalog_clickdaily_scene"),
+            models.Index(fields=["day", "retailer", "clicks"], name="catalog_clickdaily_retailer"),
+            models.Index(
+                fields=["retailer", "day", "clicks"], name="catalog_clickdaily_by_retailer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.clicks} clicks on {self.day}"
+
+
+class ClickRollupState(TimeStampedModel):
+    """How far the daily roll-up has read the Click table (one row)."""
+
+    last_click_id = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"Clicks rolled up to #{self.last_click_id}"
+
+
+# Link health and price freshness
+
+
+class OfferCheck(TimeStampedModel):
+    """One visit of an offer's link by the checker, and what it found."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="checks")
+    checked_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Offer.LinkStatus)
+    http_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    final_url = models.URLField("final URL", max_length=URL_MAX_LENGTH, blank=True)
+    error_message = models.TextField(blank=True)
+    duration = models.DurationField(null=True, blank=True)
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="As read on the page."
+    )
+    currency = models.CharField(max_length=3, blank=True)
+    availability = models.CharField(max_length=12, choices=Offer.Availability, blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        get_latest_by = "checked_at"
+        indexes = [
+            models.Index(fields=["offer", "-checked_at"], name="catalog_offercheck_offer"),
+            models.Index(fields=["status", "-checked_at"], name="catalog_offercheck_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class PriceHistory(TimeStampedModel):
+    """An offer's price, currency and availability from `recorded_at` on."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="price_history")
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    availability = models.CharField(max_length=12, choices=Offer.Availability)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    offer_check = models.ForeignKey(
+        OfferCheck,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="price_changes",
+        help_text="The link check that saw this price; empty for changes made by hand.",
+    )
+
+    class Meta:
+        verbose_name_plural = "price history"
+        ordering = ["-recorded_at", "-id"]
+        get_latest_by = "recorded_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="catalog_pricehistory_price_gte_0"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["offer", "-recorded_at"], name="catalog_pricehistory_offer"),
+        ]
+
+    def __str__(self):
+        return f"{self.price} {self.currency} on {self.recorded_at:%Y-%m-%d}"
 
 
 def format_timecode(value: timedelta) -> str:

@@ -237,3 +237,23 @@ REST_FRAMEWORK = {
 
 # Offers that failed this many link checks in a row are hidden from the storefront.
 CATALOG_OFFER_MAX_FAILED_CHECKS = int(os.environ.get("CATALOG_OFFER_MAX_FAILED_CHECKS", "3"))
+
+# Link checker (`manage.py check_offers`): see catalog/linkcheck.py for the SSRF rules.
+# Hosts fetched although they resolve to private or loopback addresses or use other ports
+# than 80 and 443; empty in production. Tests allow their own 127.0.0.1 server.
+CATALOG_LINKCHECK_ALLOWED_HOSTS = env_list("CATALOG_LINKCHECK_ALLOWED_HOSTS")
+CATALOG_LINKCHECK_CONNECT_TIMEOUT = float(os.environ.get("CATALOG_LINKCHECK_CONNECT_TIMEOUT", "5"))
+CATALOG_LINKCHECK_READ_TIMEOUT = float(os.environ.get("CATALOG_LINKCHECK_READ_TIMEOUT", "10"))
+# One fetch, redirects included, gives up after this many seconds even if bytes trickle in.
+CATALOG_LINKCHECK_TOTAL_TIMEOUT = float(os.environ.get("CATALOG_LINKCHECK_TOTAL_TIMEOUT", "30"))
+CATALOG_LINKCHECK_MAX_BODY_BYTES = int(
+    os.environ.get("CATALOG_LINKCHECK_MAX_BODY_BYTES", "2000000")
+)
+CATALOG_LINKCHECK_CONCURRENCY = int(os.environ.get("CATALOG_LINKCHECK_CONCURRENCY", "8"))
+CATALOG_LINKCHECK_STALE_AFTER_HOURS = int(
+    os.environ.get("CATALOG_LINKCHECK_STALE_AFTER_HOURS", "24")
+)
+# Named in the checker's User-Agent so that retailers can see who visits and why.
+CATALOG_LINKCHECK_SITE_URL = os.environ.get(
+    "CATALOG_LINKCHECK_SITE_URL", "https://inspired.example/about/link-checker"
+)
