@@ -257,3 +257,40 @@ CATALOG_LINKCHECK_STALE_AFTER_HOURS = int(
 CATALOG_LINKCHECK_SITE_URL = os.environ.get(
     "CATALOG_LINKCHECK_SITE_URL", "https://inspired.example/about/link-checker"
 )
+
+# Accounts: django-allauth (email sign-in, optional Facebook and Google)
+
+# After LOCAL_APPS, so that storefront's account/ templates override allauth's own.
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+]
+# Each social provider switches on only when its credentials are in the environment.
+SOCIALACCOUNT_PROVIDERS = {}
+for _provider, _prefix in [("facebook", "FACEBOOK"), ("google", "GOOGLE")]:
+    _client_id = os.environ.get(f"{_prefix}_CLIENT_ID", "").strip()
+    _secret = os.environ.get(f"{_prefix}_CLIENT_SECRET", "").strip()
+    if _client_id and _secret:
+        INSTALLED_APPS.append(f"allauth.socialaccount.providers.{_provider}")
+        SOCIALACCOUNT_PROVIDERS[_provider] = {
+            "APPS": [{"client_id": _client_id, "secret": _secret, "key": ""}],
+            "SCOPE": ["email"] if _provider == "facebook" else ["profile", "email"],
+        }
+MIDDLEWARE.append("allauth.account.middleware.AccountMiddleware")
+# Lazy sets of the signed-in person's saved products and followed artists for the buttons.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(
+    "storefront.account_context.saved_and_followed"
+)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # the admin's username sign-in
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "storefront:home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "storefront:home"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True

@@ -8,6 +8,9 @@ admin.site.index_title = "Catalog"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Saved, Following and the profile first, then allauth's sign-in and settings pages.
+    path("accounts/", include("storefront.account_urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("storefront.urls")),
 ]
 
