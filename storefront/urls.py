@@ -6,8 +6,15 @@ app_name = "storefront"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("artists/", views.ArtistListView.as_view(), name="artist-list"),
     path("artists/<slug:slug>/", views.ArtistDetailView.as_view(), name="artist-detail"),
+    path("videos/", views.VideoListView.as_view(), name="video-list"),
     path("videos/<slug:slug>/", views.VideoDetailView.as_view(), name="video-detail"),
+    path("products/", views.ProductListView.as_view(), name="product-list"),
     path("products/<slug:slug>/", views.ProductDetailView.as_view(), name="product-detail"),
     path("retailers/<slug:slug>/", views.RetailerDetailView.as_view(), name="retailer-detail"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("go/<int:offer_id>/", views.go, name="go"),
+    path("sitemap.xml", views.sitemap, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -1,0 +1,142 @@
+// Player adapters: YouTube (IFrame API), Vimeo (player API) and self-hosted MP4/HLS
+// (<video>) behind one interface. Times given to and received from an adapter are on the
+// video's scene timeline: the source's offset is applied here and nowhere else.
+//
+//   const player = await createPlayer(root, { provider, offset });
+//   player.onTime((seconds) => ...);   // while playing and after every seek
+//   player.seek(seconds);
+//   player.play();
+
+const scripts = new Map();
+
+function loadScript(src) {
+  if (!scripts.has(src)) {
+    scripts.set(
+      src,
+      new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = src;
+        script.async = true;
+        script.onload = resolve;
+        script.onerror = () => reject(new Error(`Could not load ${src}`));
+        document.head.append(script);
+      }),
+    );
+  }
+  return scripts.get(src);
+}
+
+function mediaAdapter(video) {
+  const whenReady = new Promise((resolve) => {
+    if (video.readyState >= 1) resolve();
+    else video.addEventListener("loadedmetadata", () => resolve(), { once: true });
+  });
+  return {
+    onTime(callback) {
+      const report = () => callback(video.currentTime);
+      for (const name of ["timeupdate", "seeking", "seeked", "loadedmetadata"]) {
+        video.addEventListener(name, report);
+      }
+    },
+    async seek(seconds) {
+      await whenReady;
+      video.currentTime = seconds;
+    },
+    play() {
+      // Browsers may refuse to start with sound before a gesture; the user can press play.
+      video.play().catch(() => {});
+    },
+    currentTime: () => video.currentTime,
+  };
+}
+
+function hlsAdapter(video) {
+  const fallback = video.parentElement.querySelector(".player__fallback");
+  if (!video.canPlayType("application/vnd.apple.mpegurl") && fallback) {
+    fallback.hidden = false;
+  }
+  return mediaAdapter(video);
+}
+
+async function youtubeAdapter(iframe) {
+  if (!(window.YT && window.YT.Player)) {
+    const ready = new Promise((resolve) => {
+      const previous = window.onYouTubeIframeAPIReady;
+      window.onYouTubeIframeAPIReady = () => {
+        if (previous) previous();
+        resolve();
+      };
+    });
+    await loadScript("https://www.youtube.com/iframe_api");
+    await ready;
+  }
+  const listeners = [];
+  let timer = null;
+  const report = () => listeners.forEach((callback) => callback(player.getCurrentTime()));
+  const player = await new Promise((resolve) => {
+    const instance = new window.YT.Player(iframe, {
+      events: {
+        onReady: () => resolve(instance),
+        onStateChange: (event) => {
+          // The IFrame API has no time event: poll while playing, report once otherwise.
+          clearInterval(timer);
+          if (event.data === window.YT.PlayerState.PLAYING) timer = setInterval(report, 250);
+          report();
+        },
+      },
+    });
+  });
+  return {
+    onTime(callback) {
+      listeners.push(callback);
+    },
+    seek(seconds) {
+      player.seekTo(seconds, true);
+      report();
+    },
+    play: () => player.playVideo(),
+    currentTime: () => player.getCurrentTime(),
+  };
+}
+
+async function vimeoAdapter(iframe) {
+  if (!(window.Vimeo && window.Vimeo.Player)) {
+    await loadScript("https://player.vimeo.com/api/player.js");
+  }
+  const player = new window.Vimeo.Player(iframe);
+  let last = 0;
+  return {
+    onTime(callback) {
+      const report = (data) => {
+        last = data.seconds;
+        callback(data.seconds);
+      };
+      player.on("timeupdate", report);
+      player.on("seeked", report);
+    },
+    seek: (seconds) => player.setCurrentTime(seconds),
+    play: () => player.play().catch(() => {}),
+    currentTime: () => last,
+  };
+}
+
+const ADAPTERS = {
+  mp4: (root) => mediaAdapter(root.querySelector("video")),
+  hls: (root) => hlsAdapter(root.querySelector("video")),
+  youtube: (root) => youtubeAdapter(root.querySelector("iframe")),
+  vimeo: (root) => vimeoAdapter(root.querySelector("iframe")),
+};
+
+export async function createPlayer(root, { provider, offset = 0 }) {
+  const make = ADAPTERS[provider];
+  if (!make) return null;
+  const adapter = await make(root);
+  return {
+    onTime(callback) {
+      adapter.onTime((seconds) => callback(Math.max(0, seconds - offset)));
+    },
+    seek: (seconds) => adapter.seek(Math.max(0, seconds + offset)),
+    play: () => adapter.play(),
+    currentTime: () => Math.max(0, adapter.currentTime() - offset),
+  };
+}

@@ -1,0 +1,74 @@
+// The video page: keep the "In this scene" panel and the chapter list in step with the
+// player, and make chapters seek instead of reloading the page. Without this script the
+// page still works: chapters are links to ?t=SECONDS and every look is listed below.
+import { createPlayer } from "./players.js";
+
+const config = JSON.parse(document.getElementById("player-config").textContent);
+const panel = document.querySelector("[data-scene-panel]");
+const sections = panel ? [...panel.querySelectorAll("[data-scene-id]")] : [];
+const between = panel && panel.querySelector(".scene-panel__between");
+const chapters = [...document.querySelectorAll("a[data-seek]")];
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+let shown;
+
+function sceneAt(seconds) {
+  return config.scenes.find((scene) => scene.start <= seconds && seconds < scene.end) || null;
+}
+
+function show(seconds) {
+  const scene = sceneAt(seconds);
+  const id = scene ? String(scene.id) : "";
+  if (id === shown) return;
+  shown = id;
+  // Only the entering section becomes visible, so the polite live region announces it.
+  for (const section of sections) section.hidden = section.dataset.sceneId !== id;
+  if (between) between.hidden = id !== "";
+  for (const link of chapters) {
+    const current = link.dataset.scene === id;
+    link.closest("li").classList.toggle("is-current", current);
+    if (current) link.setAttribute("aria-current", "true");
+    else link.removeAttribute("aria-current");
+  }
+  if (panel) panel.dataset.currentScene = id;
+}
+
+function startFromHash() {
+  const match = /^#scene-(\d+)$/.exec(window.location.hash);
+  const scene = match && config.scenes.find((s) => String(s.id) === match[1]);
+  return scene ? scene.start : null;
+}
+
+async function main() {
+  const root = document.getElementById("player");
+  const player = root ? await createPlayer(root, config) : null;
+  if (!player) return;
+  document.documentElement.dataset.playerReady = config.provider;
+
+  player.onTime(show);
+  const hashStart = startFromHash();
+  const start = hashStart ?? config.start;
+  if (start) player.seek(start);
+  show(start || 0);
+
+  for (const link of chapters) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const seconds = Number(link.dataset.seek);
+      player.seek(seconds);
+      show(seconds);
+      player.play();
+      history.replaceState(null, "", link.getAttribute("href"));
+      root.scrollIntoView({ behavior: reducedMotion ? "auto" : "smooth", block: "nearest" });
+    });
+  }
+  window.addEventListener("hashchange", () => {
+    const seconds = startFromHash();
+    if (seconds !== null) {
+      player.seek(seconds);
+      show(seconds);
+    }
+  });
+}
+
+main();
