@@ -9,6 +9,8 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .currencies import CURRENCY_CHOICES
 from .models import (
@@ -26,6 +28,18 @@ from .models import (
     VideoProduct,
     VideoSource,
 )
+
+# The slug filters: values are slugs (the schema generator cannot tell from the model).
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SlugFilter(django_filters.ModelChoiceFilter):
+    pass
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
+    pass
 
 
 def _user(request):
@@ -87,14 +101,15 @@ class ProductFilterForm(forms.Form):
 
 
 class ProductFilter(SyncFilterSet):
-    type = django_filters.ModelMultipleChoiceFilter(
+    slug = django_filters.CharFilter(label="Exactly this slug.")
+    type = SlugsFilter(
         field_name="product_type__slug",
         to_field_name="slug",
         queryset=ProductType.objects.all(),
         distinct=False,
         label="Product type slug; repeat for several.",
     )
-    style = django_filters.ModelMultipleChoiceFilter(
+    style = SlugsFilter(
         field_name="style__slug",
         to_field_name="slug",
         queryset=ProductStyle.objects.all(),
@@ -104,19 +119,19 @@ class ProductFilter(SyncFilterSet):
     brand = django_filters.CharFilter(
         field_name="brand", lookup_expr="iexact", label="Brand, any case."
     )
-    retailer = django_filters.ModelMultipleChoiceFilter(
+    retailer = SlugsFilter(
         to_field_name="slug",
         queryset=Retailer.objects.all(),
         method="filter_offers",
         label="Sold by this retailer (slug); repeat for several.",
     )
-    artist = django_filters.ModelChoiceFilter(
+    artist = SlugFilter(
         to_field_name="slug",
         queryset=Artist.objects.all(),
         method="filter_artist",
         label="In a video of this artist (slug).",
     )
-    video = django_filters.ModelChoiceFilter(
+    video = SlugFilter(
         to_field_name="slug",
         queryset=visible_videos,
         method="filter_video",
@@ -204,7 +219,8 @@ class ProductFilter(SyncFilterSet):
 
 
 class VideoFilter(SyncFilterSet):
-    artist = django_filters.ModelMultipleChoiceFilter(
+    slug = django_filters.CharFilter(label="Exactly this slug.")
+    artist = SlugsFilter(
         to_field_name="slug",
         queryset=Artist.objects.all(),
         method="filter_artist",
@@ -231,7 +247,8 @@ class VideoFilter(SyncFilterSet):
 
 
 class ArtistFilter(SyncFilterSet):
-    video = django_filters.ModelChoiceFilter(
+    slug = django_filters.CharFilter(label="Exactly this slug.")
+    video = SlugFilter(
         to_field_name="slug",
         queryset=visible_videos,
         method="filter_video",
@@ -251,10 +268,9 @@ class ArtistFilter(SyncFilterSet):
 
 
 class VideoSourceFilter(SyncFilterSet):
-    video = django_filters.ModelChoiceFilter(
+    video = SlugFilter(
         to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
     )
-    provider = django_filters.ChoiceFilter(choices=VideoSource.Provider.choices)
 
     class Meta:
         model = VideoSource
@@ -262,7 +278,7 @@ class VideoSourceFilter(SyncFilterSet):
 
 
 class SceneFilter(SyncFilterSet):
-    video = django_filters.ModelChoiceFilter(
+    video = SlugFilter(
         to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
     )
 
@@ -272,10 +288,10 @@ class SceneFilter(SyncFilterSet):
 
 
 class CastMemberFilter(SyncFilterSet):
-    video = django_filters.ModelChoiceFilter(
+    video = SlugFilter(
         to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
     )
-    artist = django_filters.ModelChoiceFilter(
+    artist = SlugFilter(
         to_field_name="slug", queryset=Artist.objects.all(), label="Played by this artist (slug)."
     )
 
@@ -285,17 +301,16 @@ class CastMemberFilter(SyncFilterSet):
 
 
 class AppearanceFilter(SyncFilterSet):
-    video = django_filters.ModelChoiceFilter(
+    video = SlugFilter(
         field_name="scene__video",
         to_field_name="slug",
         queryset=visible_videos,
         label="In this video (slug).",
     )
     scene = django_filters.NumberFilter(field_name="scene_id", min_value=1, label="Scene id.")
-    product = django_filters.ModelChoiceFilter(
+    product = SlugFilter(
         to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
     )
-    match = django_filters.ChoiceFilter(choices=Appearance.Match.choices)
 
     class Meta:
         model = Appearance
@@ -303,7 +318,7 @@ class AppearanceFilter(SyncFilterSet):
 
 
 class ProductImageFilter(SyncFilterSet):
-    product = django_filters.ModelChoiceFilter(
+    product = SlugFilter(
         to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
     )
 
@@ -313,28 +328,34 @@ class ProductImageFilter(SyncFilterSet):
 
 
 class ProductTypeFilter(SyncFilterSet):
+    slug = django_filters.CharFilter(label="Exactly this slug.")
+
     class Meta:
         model = ProductType
         fields = []
 
 
 class ProductStyleFilter(SyncFilterSet):
+    slug = django_filters.CharFilter(label="Exactly this slug.")
+
     class Meta:
         model = ProductStyle
         fields = []
 
 
 class RetailerFilter(SyncFilterSet):
+    slug = django_filters.CharFilter(label="Exactly this slug.")
+
     class Meta:
         model = Retailer
         fields = []
 
 
 class OfferFilter(SyncFilterSet):
-    product = django_filters.ModelChoiceFilter(
+    product = SlugFilter(
         to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
     )
-    retailer = django_filters.ModelMultipleChoiceFilter(
+    retailer = SlugsFilter(
         field_name="retailer__slug",
         to_field_name="slug",
         queryset=Retailer.objects.all(),
@@ -342,7 +363,6 @@ class OfferFilter(SyncFilterSet):
         label="At this retailer (slug); repeat for several.",
     )
     availability = django_filters.ChoiceFilter(choices=Offer.Availability.choices)
-    currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES)
 
     class Meta:
         model = Offer

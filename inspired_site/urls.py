@@ -2,12 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
 admin.site.site_header = "Inspired back-office"
 admin.site.site_title = "Inspired back-office"
 admin.site.index_title = "Catalog"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("catalog.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # Saved, Following and the profile first, then allauth's sign-in and settings pages.
     path("accounts/", include("storefront.account_urls")),
     path("accounts/", include("allauth.urls")),

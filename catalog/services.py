@@ -1,0 +1,141 @@
+"""Catalog writes that span rows or must survive races: the API and feed sync call these."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+
+from .models import Offer, Product, ProductImage, Retailer
+
+
+class NestedValidationError(ValidationError):
+    """Errors of a row and of the rows created with it, shaped like the input.
+
+    `detail` is e.g. {"offers": [{}, {"price": ["A price cannot be negative."]}]}, which a
+    flat Django ValidationError cannot express.
+    """
+
+    def __init__(self, detail: Mapping[str, Any]):
+        super().__init__("Some of the rows are invalid.", code="invalid_rows")
+        self.detail = dict(detail)
+
+
+def constraint_field(constraint: models.BaseConstraint) -> str:
+    """Return the field a constraint violation is best reported against.
+
+    A unique constraint over (product, retailer) is about the last field, the one a writer
+    chooses within the first; a check constraint such as end > start is about the field on
+    its left-hand side, and so is a conditional unique constraint (one primary source).
+    """
+    condition = getattr(constraint, "condition", None)
+    if isinstance(constraint, models.UniqueConstraint) and constraint.fields and not condition:
+        return constraint.fields[-1]
+    while isinstance(condition, models.Q) and condition.children:
+        condition = condition.children[0]
+    if isinstance(condition, tuple):
+        return condition[0].split("__")[0]
+    return NON_FIELD_ERRORS
+
+
+def validate_instance(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:
+    """Run the model's own validation, reporting constraint violations against a field."""
+    exclude = set(exclude)
+    errors: dict[str, list] = {}
+    try:
+        instance.full_clean(exclude=exclude, validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    for constraint in instance._meta.constraints:
+        field = constraint_field(constraint)
+        if field in exclude or field in errors:
+            continue
+        try:
+            constraint.validate(type(instance), instance, exclude=exclude)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.error_list)
+    if errors:
+        raise ValidationError(errors)
+
+
+def save_instance(
+    instance: models.Model, *, exclude: Iterable[str] = (), validated: bool = False
+) -> models.Model:
+    """Validate and save one row; a race lost to a concurrent writer is a ValidationError.
+
+    Validation and INSERT are two statements, so a concurrent request can commit the same
+    UPC in between. The database constraint then refuses the row; validating again sees the
+    winner's row and reports the field, instead of the IntegrityError becoming a 500.
+    Pass `validated=True` when the caller has just validated the instance.
+    """
+    if not validated:
+        validate_instance(instance, exclude=exclude)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        if instance._state.adding:
+            instance.pk = None
+        validate_instance(instance, exclude=exclude)
+        raise ValidationError(
+            "This conflicts with a row saved at the same moment; try again.", code="conflict"
+        ) from exc
+    return instance
+
+
+@transaction.atomic
+def create_product(
+    *,
+    images: Iterable[Mapping[str, Any]] = (),
+    offers: Iterable[Mapping[str, Any]] = (),
+    **fields: Any,
+) -> Product:
+    """Create a product with its images and offers: all of them are saved, or none."""
+    product = save_instance(Product(**fields))
+    detail: dict[str, list[dict]] = {}
+    for key, model, rows in (("images", ProductImage, images), ("offers", Offer, offers)):
+        row_errors = []
+        for row in rows:
+            try:
+                save_instance(model(product=product, **row))
+            except ValidationError as exc:
+                row_errors.append(exc.message_dict)
+            else:
+                row_errors.append({})
+        if any(row_errors):
+            detail[key] = row_errors
+    if detail:
+        raise NestedValidationError(detail)
+    return product
+
+
+def _upsert(model, lookup: Mapping[str, Any], fields: Mapping[str, Any]):
+    """Update the row matching `lookup`, or create it; return (row, created)."""
+    for _attempt in range(2):
+        instance = model.objects.select_for_update().filter(**lookup).first()
+        created = instance is None
+        if created:
+            instance = model(**lookup)
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        try:
+            with transaction.atomic():
+                validate_instance(instance)
+                instance.save()
+        except IntegrityError:
+            # Another writer created the row between our SELECT and INSERT: update theirs.
+            continue
+        return instance, created
+    raise ValidationError("The row kept changing during the update; try again.", code="conflict")
+
+
+@transaction.atomic
+def upsert_product(*, upc: str, **fields: Any) -> tuple[Product, bool]:
+    """Create or update the product with this UPC (feed sync); return (product, created)."""
+    return _upsert(Product, {"upc": upc}, fields)
+
+
+@transaction.atomic
+def upsert_offer(*, product: Product, retailer: Retailer, **fields: Any) -> tuple[Offer, bool]:
+    """Create or update the retailer's offer for a product; return (offer, created)."""
+    return _upsert(Offer, {"product": product, "retailer": retailer}, fields)
