@@ -1,14 +1,22 @@
+from datetime import timedelta
+
 from django.contrib import admin
 from django.db.models import Count
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html
 
 from .admin_paginator import EstimatedCountPaginator
+from .dashboard import click_dashboard
 from .models import (
     Appearance,
     Artist,
     CastMember,
     Click,
     Offer,
+    OfferCheck,
+    PriceHistory,
     Product,
     ProductImage,
     ProductStyle,
@@ -23,6 +31,65 @@ from .models import (
 
 TIMESTAMPS = ["created_at", "updated_at"]
 TIMESTAMPS_FIELDSET = ("Record", {"classes": ["collapse"], "fields": TIMESTAMPS})
+
+
+# Link health and click analytics: pieces shared by the admins below.
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    title = "needs attention"
+    parameter_name = "needs_attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Needs attention"), ("no", "Healthy")]
+
+    def queryset(self, request, queryset):
+        # The rule lives on the QuerySet, which the storefront's hiding uses as well.
+        attention = Offer.objects.needs_attention()
+        if self.value() == "yes":
+            return queryset & attention
+        if self.value() == "no":
+            return queryset.exclude(pk__in=attention.values("pk"))
+        return queryset
+
+
+def recent_clicks_display(relation):
+    """Return a read-only admin field counting the object's clicks of the last 30 days."""
+
+    @admin.display(description="clicks in the last 30 days")
+    def clicks_last_30_days(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        since = timezone.now() - timedelta(days=30)
+        return Click.objects.filter(**{relation: obj}, created_at__gte=since).count()
+
+    return clicks_last_30_days
+
+
+PRICE_HISTORY_SHOWN = 20
+
+
+@admin.display(description="last check")
+def last_check_display(self, obj):
+    check = obj.checks.order_by("-checked_at", "-id").first() if obj.pk else None
+    if check is None:
+        return "Not checked yet."
+    return render_to_string("admin/catalog/offer/last_check.html", {"check": check})
+
+
+@admin.display(description="price history")
+def price_history_display(self, obj):
+    entries = (
+        list(obj.price_history.select_related("offer_check")[:PRICE_HISTORY_SHOWN])
+        if obj.pk
+        else []
+    )
+    if not entries:
+        return "No price changes recorded."
+    return render_to_string(
+        "admin/catalog/offer/price_history.html",
+        {"entries": entries, "shown": PRICE_HISTORY_SHOWN},
+    )
 
 
 def thumbnail(image_field, alt, size=48):
@@ -125,13 +192,15 @@ class VideoAdmin(LargeTableAdmin):
     search_fields = ["title", "slug", "artists__name"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["artists"]
-    readonly_fields = TIMESTAMPS
+    readonly_fields = ["clicks_last_30_days", *TIMESTAMPS]
     date_hierarchy = "release_date"
+    clicks_last_30_days = recent_clicks_display("video")
     inlines = [VideoSourceInline, SceneInline, VideoProductInline]
     actions = ["publish", "unpublish", "feature", "unfeature"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "artists", "status", "is_featured"]}),
         ("Details", {"fields": ["description", "thumbnail", "duration", "release_date"]}),
+        ("Shoppers", {"fields": ["clicks_last_30_days"]}),
         TIMESTAMPS_FIELDSET,
     ]
 
@@ -256,11 +325,13 @@ class ProductAdmin(LargeTableAdmin):
     search_fields = ["upc", "name", "brand", "slug"]
     prepopulated_fields = {"slug": ["brand", "name"]}
     autocomplete_fields = ["product_type", "style"]
-    readonly_fields = TIMESTAMPS
+    readonly_fields = ["clicks_last_30_days", *TIMESTAMPS]
     inlines = [ProductImageInline, OfferInline]
+    clicks_last_30_days = recent_clicks_display("product")
     fieldsets = [
         (None, {"fields": ["upc", "brand", "name", "slug", "product_type", "style"]}),
         ("Description", {"fields": ["description"]}),
+        ("Shoppers", {"fields": ["clicks_last_30_days"]}),
         TIMESTAMPS_FIELDSET,
     ]
 
@@ -316,11 +387,19 @@ class OfferAdmin(LargeTableAdmin):
         "link_status",
         "last_checked_at",
     ]
-    list_filter = ["availability", "link_status", "currency", "retailer"]
+    list_filter = [NeedsAttentionFilter, "availability", "link_status", "currency", "retailer"]
     list_select_related = ["product", "retailer"]
     search_fields = ["product__name", "product__brand", "product__upc", "url"]
     autocomplete_fields = ["product", "retailer"]
-    readonly_fields = ["link_status", "failed_checks", *TIMESTAMPS]
+    readonly_fields = [
+        "link_status",
+        "failed_checks",
+        "last_check",
+        "price_history_table",
+        *TIMESTAMPS,
+    ]
+    last_check = last_check_display
+    price_history_table = price_history_display
 
 
 @admin.register(VideoProduct)
@@ -344,3 +423,49 @@ class ClickAdmin(LargeTableAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        def dashboard(request):
+            return click_dashboard(request, self)
+
+        return [
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(dashboard),
+                name="catalog_click_dashboard",
+            ),
+            *super().get_urls(),
+        ]
+
+
+# Link checks and price history: evidence, shown read-only.
+
+
+class ReadOnlyAdmin(LargeTableAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OfferCheck)
+class OfferCheckAdmin(ReadOnlyAdmin):
+    list_display = ["checked_at", "offer", "status", "http_status", "final_url", "duration"]
+    list_filter = ["status", "offer__retailer"]
+    list_select_related = ["offer__product", "offer__retailer"]
+    search_fields = ["offer__product__name", "offer__product__upc", "final_url"]
+    date_hierarchy = "checked_at"
+
+
+@admin.register(PriceHistory)
+class PriceHistoryAdmin(ReadOnlyAdmin):
+    list_display = ["recorded_at", "offer", "price", "currency", "availability", "offer_check"]
+    list_filter = ["currency", "availability", "offer__retailer"]
+    list_select_related = ["offer__product", "offer__retailer", "offer_check"]
+    search_fields = ["offer__product__name", "offer__product__upc"]
+    date_hierarchy = "recorded_at"
+
+
+# The index shows how many offers need attention and links to the click dashboard.
+admin.site.index_template = "admin/catalog/index.html"

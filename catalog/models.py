@@ -801,14 +801,9 @@ class ClickDailyQuerySet(TimeStampedQuerySet):
         """Return (day, clicks) rows in day order."""
         return self.values("day").annotate(clicks=Sum("clicks")).order_by("day")
 
-    def top_by(self, field, limit):
+    def top_by(self, field, limit=None):
         """Return the `limit` most clicked values of `field` with their clicks."""
-        return (
-            self.exclude(**{f"{field}__isnull": True})
-            .values(field)
-            .annotate(clicks=Sum("clicks"))
-            .order_by("-clicks", field)[:limit]
-        )
+        return self.values(field).annotate(clicks=Sum("clicks")).order_by("-clicks", field)[:limit]
 
 
 class ClickDaily(TimeStampedModel):

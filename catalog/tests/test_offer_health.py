@@ -1,7 +1,9 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 import pytest
@@ -131,3 +133,80 @@ def test_a_result_the_database_refuses_writes_nothing():
     assert offer.last_checked_at is None
     assert not OfferCheck.objects.exists()
     assert not PriceHistory.objects.exists()
+
+
+# What curators see in the admin
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
+
+
+def test_the_attention_filter_lists_only_failing_offers(curator_client):
+    failing = OfferFactory()
+    healthy = OfferFactory()
+    record_check_result(offer=failing, result=broken())
+    record_check_result(offer=healthy, result=ok())
+    url = reverse("admin:catalog_offer_changelist")
+    response = curator_client.get(url, {"needs_attention": "yes"})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [failing]
+    response = curator_client.get(url, {"needs_attention": "no"})
+    assert list(response.context["cl"].result_list) == [healthy]
+
+
+def test_the_admin_index_counts_offers_needing_attention(curator_client):
+    for offer in OfferFactory.create_batch(3):
+        record_check_result(offer=offer, result=broken())
+    OfferFactory()
+    html = curator_client.get(reverse("admin:index")).content.decode()
+    link = reverse("admin:catalog_offer_changelist") + "?needs_attention=yes"
+    assert f'href="{link}"' in html
+    assert '<td class="attention-count">3</td>' in html
+
+
+def test_the_offer_page_shows_the_last_check_and_the_price_history(curator_client):
+    offer = OfferFactory(price=Decimal("20.00"), currency="USD")
+    record_check_result(offer=offer, result=ok(price=Decimal("18.00")))
+    record_check_result(
+        offer=offer,
+        result=CheckResult(
+            status=Status.BROKEN, http_status=500, error_message="The page answered HTTP 500."
+        ),
+    )
+    response = curator_client.get(reverse("admin:catalog_offer_change", args=[offer.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<td class="status-broken">Broken</td>' in html
+    assert "The page answered HTTP 500." in html
+    assert "<td>18.00 USD</td>" in html
+    assert "<td>20.00 USD</td>" in html
+    assert "Curated value" in html
+
+
+def make_checked_offers(count):
+    for offer in OfferFactory.create_batch(count):
+        record_check_result(offer=offer, result=ok(price=offer.price + 1))
+
+
+@pytest.mark.parametrize("name", ["offercheck", "pricehistory"])
+def test_check_and_history_lists_take_fixed_queries(curator_client, name):
+    url = reverse(f"admin:catalog_{name}_changelist")
+    make_checked_offers(2)
+    with CaptureQueriesContext(connection) as few:
+        assert curator_client.get(url).status_code == 200
+    make_checked_offers(10)
+    with CaptureQueriesContext(connection) as many:
+        response = curator_client.get(url)
+    assert len(response.context["cl"].result_list) > 10
+    assert len(many) == len(few)
+
+
+def test_curators_can_read_but_not_write_checks_and_history(curator):
+    for name in ["offercheck", "pricehistory", "clickdaily"]:
+        assert curator.has_perm(f"catalog.view_{name}")
+        assert not curator.has_perm(f"catalog.change_{name}")
+        assert not curator.has_perm(f"catalog.add_{name}")
+        assert not curator.has_perm(f"catalog.delete_{name}")
