@@ -41,7 +41,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "demo_catalog.json"
@@ -142,13 +142,13 @@ def draw_thumbnail(fields: dict, artist_names: list[str], path: Path) -> None:
 # Products: a simple drawing of the product's type, tinted per product.
 
 
-def _stripes(width: int, height: int) -> Image.Image:
+def _stripes(width: int, height: int, band: int) -> Image.Image:
     """Paul Smith-like multi-coloured stripes, to fill a shape with."""
     colours = ["#1d3557", "#e63946", "#f1c453", "#2a9d8f", "#f4a261", "#8d5a97", "#a8dadc"]
     stripes = Image.new("RGB", (width, height))
     draw = ImageDraw.Draw(stripes)
-    for index, y in enumerate(range(0, height, 14)):
-        draw.rectangle((0, y, width, y + 14), fill=colours[index % len(colours)])
+    for index, y in enumerate(range(0, height, band)):
+        draw.rectangle((0, y, width, y + band), fill=colours[index % len(colours)])
     return stripes
 
 
@@ -218,7 +218,7 @@ def _shape_mask(kind: str, size: int) -> Image.Image:
             ],
             fill=255,
         )
-        draw.rectangle((40 * s, 186 * s, 270 * s, 200 * s), fill=160)
+        draw.rectangle((40 * s, 186 * s, 270 * s, 200 * s), fill=255)
     elif kind == "eyewear":
         draw.ellipse((45 * s, 110 * s, 140 * s, 185 * s), fill=255)
         draw.ellipse((160 * s, 110 * s, 255 * s, 185 * s), fill=255)
@@ -226,6 +226,32 @@ def _shape_mask(kind: str, size: int) -> Image.Image:
     else:
         draw.rounded_rectangle((70 * s, 60 * s, 230 * s, 230 * s), 20 * s, fill=255)
     return mask
+
+
+# The first of these words in a product's name or description sets its colour, so the
+# drawing looks like the item ("washed black lambskin" is drawn black).
+PRODUCT_COLOURS = [
+    ("black", (34, 34, 38)),
+    ("white", (246, 246, 244)),
+    ("ivory", (238, 230, 210)),
+    ("oatmeal", (216, 200, 168)),
+    ("pink", (232, 160, 180)),
+    ("navy", (34, 49, 79)),
+    ("yellow", (242, 195, 0)),
+    ("indigo", (44, 62, 122)),
+    ("lighter-wash", (143, 176, 216)),
+    ("mid wash", (90, 127, 181)),
+    ("mid-wash", (90, 127, 181)),
+    ("denim", (62, 95, 138)),
+]
+
+
+def product_colour(product: dict) -> tuple:
+    text = f"{product['name']} {product['description']}".lower()
+    found = [(text.find(word), colour) for word, colour in PRODUCT_COLOURS if word in text]
+    if found:
+        return min(found)[1]
+    return colour_for(product["slug"], lightness=0.45)
 
 
 def draw_product(product: dict, position: int, path: Path) -> None:
@@ -238,15 +264,22 @@ def draw_product(product: dict, position: int, path: Path) -> None:
     kind = product["product_type"][0]
     mask = _shape_mask(kind, size)
     if "striped" in product["name"].lower():
-        fill = _stripes(size, size)
+        # Each tier of the striped beanie gets its own stripe width, to tell them apart.
+        band = {"original": 14, "low_end": 24, "high_end": 8}.get(product["style"][0], 14)
+        fill = _stripes(size, size, band)
     else:
-        fill = Image.new("RGB", (size, size), colour_for(product["slug"], lightness=0.45))
+        fill = Image.new("RGB", (size, size), product_colour(product))
     if position == 2:
         # The close-up: the same drawing, enlarged around its centre.
         mask = mask.crop((60, 60, 240, 240)).resize((size, size))
         fill = fill.crop((60, 60, 240, 240)).resize((size, size))
+    # An outline keeps white and pale items visible on the pale backdrop.
+    outline = mask.filter(ImageFilter.MaxFilter(5))
+    image.paste((120, 120, 120), (0, 0), outline.point(lambda value: 255 if value else 0))
     image.paste(fill, (0, 0), mask)
     draw = ImageDraw.Draw(image)
+    if kind == "shoe" and position != 2:
+        draw.rectangle((41, 187, 269, 199), fill=(235, 232, 222), outline=(120, 120, 120))
     draw.rectangle((0, 256, size, size), fill="white")
     centred_text(draw, (8, 258, size - 8, size - 2), product["brand"], 24, (30, 30, 30))
     save_png(image, path)
