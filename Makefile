@@ -52,6 +52,11 @@ browser-deps:
 	  echo "Installing Chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); }
 
+# The demo catalog alone (make run loads it too): fixtures/demo_catalog.json and its media.
+demo: setup
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=1 $(PY) manage.py load_demo
+
 bench: setup
 	$(PY) scripts/benchmark.py
 
