@@ -1,11 +1,15 @@
 from datetime import timedelta
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from .admin_paginator import EstimatedCountPaginator
 from .dashboard import click_dashboard
@@ -27,6 +31,14 @@ from .models import (
     VideoProduct,
     VideoSource,
     format_timecode,
+)
+from .resources import (
+    ArtistResource,
+    OfferResource,
+    ProductResource,
+    RetailerResource,
+    SceneResource,
+    VideoResource,
 )
 
 TIMESTAMPS = ["created_at", "updated_at"]
@@ -104,6 +116,42 @@ def thumbnail(image_field, alt, size=48):
     )
 
 
+class CatalogImportExportMixin(ImportExportMixin):
+    """Import with a preview and one transaction; export what the change list shows.
+
+    The confirm step re-reads the stored upload. A file whose preview had invalid rows is
+    never offered for confirmation, but a crafted POST or a row that turned invalid since
+    the preview must still write nothing, so the confirmed import rolls back on any
+    invalid row and shows the rows again instead of claiming success.
+    """
+
+    formats = [CSV, XLSX, JSON]
+
+    def has_import_permission(self, request):
+        # Importing both creates and changes rows.
+        return super().has_import_permission(request) and self.has_add_permission(request)
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        kwargs["rollback_on_validation_errors"] = True
+        return super().process_dataset(dataset, form, request, **kwargs)
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            context = self.admin_site.each_context(request)
+            context.update(
+                title="Import",
+                opts=self.model._meta,
+                form=self.get_import_form_class(request)(
+                    self.get_import_formats(), self.get_import_resource_classes(request)
+                ),
+                result=result,
+                import_error_display=self.import_error_display,
+            )
+            messages.error(request, "Nothing was imported: the file has rows with errors.")
+            return TemplateResponse(request, [self.import_template_name], context, status=400)
+        return super().process_result(result, request)
+
+
 class LargeTableAdmin(admin.ModelAdmin):
     """Change lists that stay fast on tables of millions of rows."""
 
@@ -140,7 +188,8 @@ class ProductStyleAdmin(ProductTypeAdmin):
 
 
 @admin.register(Artist)
-class ArtistAdmin(admin.ModelAdmin):
+class ArtistAdmin(CatalogImportExportMixin, admin.ModelAdmin):
+    resource_classes = [ArtistResource]
     list_display = ["picture", "name", "first_name", "last_name", "updated_at"]
     list_display_links = ["picture", "name"]
     search_fields = ["name", "first_name", "last_name"]
@@ -177,7 +226,8 @@ class VideoProductInline(admin.TabularInline):
 
 
 @admin.register(Video)
-class VideoAdmin(LargeTableAdmin):
+class VideoAdmin(CatalogImportExportMixin, LargeTableAdmin):
+    resource_classes = [VideoResource]
     list_display = [
         "picture",
         "title",
@@ -254,7 +304,8 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Scene)
-class SceneAdmin(LargeTableAdmin):
+class SceneAdmin(CatalogImportExportMixin, LargeTableAdmin):
+    resource_classes = [SceneResource]
     list_display = ["__str__", "video", "timecode"]
     list_select_related = ["video"]
     search_fields = ["title", "video__title"]
@@ -318,7 +369,8 @@ class OfferInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(LargeTableAdmin):
+class ProductAdmin(CatalogImportExportMixin, LargeTableAdmin):
+    resource_classes = [ProductResource]
     list_display = ["picture", "name", "brand", "upc", "product_type", "style", "updated_at"]
     list_display_links = ["picture", "name"]
     list_filter = ["product_type", "style"]
@@ -364,7 +416,8 @@ class ProductImageAdmin(LargeTableAdmin):
 
 
 @admin.register(Retailer)
-class RetailerAdmin(admin.ModelAdmin):
+class RetailerAdmin(CatalogImportExportMixin, admin.ModelAdmin):
+    resource_classes = [RetailerResource]
     list_display = ["picture", "name", "homepage_url", "link_template", "updated_at"]
     list_display_links = ["picture", "name"]
     search_fields = ["name", "slug", "homepage_url"]
@@ -377,7 +430,8 @@ class RetailerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(LargeTableAdmin):
+class OfferAdmin(CatalogImportExportMixin, LargeTableAdmin):
+    resource_classes = [OfferResource]
     list_display = [
         "product",
         "retailer",

@@ -61,6 +61,7 @@ DJANGO_APPS = [
 THIRD_PARTY_APPS = [
     "rest_framework",
     "django_filters",
+    "import_export",
     "corsheaders",
     "knox",
     "drf_spectacular",
@@ -352,3 +353,14 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+
+# Import and export (django-import-export in the admin, `import_feed` on the shell)
+
+# A confirmed import is one transaction: a file with one bad row writes nothing.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Importing creates and changes rows, exporting reads them: both need the model's permissions.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_CHUNK_SIZE = 1000
+# Image URLs in product imports are fetched through the link checker's guard
+# (catalog/linkcheck.py), with its limits and its CATALOG_LINKCHECK_ALLOWED_HOSTS.

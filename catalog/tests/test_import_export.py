@@ -1,0 +1,616 @@
+"""Import and export in the admin, driven through its views as a curator would."""
+
+import csv
+import io
+import json
+import threading
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+from django.contrib.admin.models import LogEntry
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from PIL import Image
+
+from catalog.models import (
+    Appearance,
+    Artist,
+    Offer,
+    Product,
+    ProductType,
+    Retailer,
+    Scene,
+    Video,
+)
+from catalog.resources import OfferResource, ProductResource, SceneResource
+
+from .factories import (
+    ArtistFactory,
+    CastMemberFactory,
+    OfferFactory,
+    ProductFactory,
+    ProductImageFactory,
+    RetailerFactory,
+    SceneFactory,
+    UserFactory,
+    VideoFactory,
+    make_upc,
+)
+
+pytestmark = pytest.mark.django_db
+
+CSV_FORMAT, XLSX_FORMAT, JSON_FORMAT = "0", "1", "2"
+
+
+# How a curator drives the admin
+
+
+def csv_bytes(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def xlsx_bytes(rows: list[dict]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(rows[0]))
+    for row in rows:
+        sheet.append(list(row.values()))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def upload(client, model, content: bytes, fmt=CSV_FORMAT, name="feed.csv"):
+    """Send a file to the import form: the answer is the dry-run preview."""
+    return client.post(
+        reverse(f"admin:catalog_{model}_import"),
+        {"resource": "0", "format": fmt, "import_file": SimpleUploadedFile(name, content)},
+    )
+
+
+def confirm(client, model, preview):
+    assert preview.context["confirm_form"] is not None, preview.context["result"].invalid_rows
+    return client.post(
+        reverse(f"admin:catalog_{model}_process_import"), preview.context["confirm_form"].initial
+    )
+
+
+def import_file(client, model, content, fmt=CSV_FORMAT, name="feed.csv"):
+    preview = upload(client, model, content, fmt, name)
+    assert preview.status_code == 200
+    response = confirm(client, model, preview)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return preview.context["result"]
+
+
+def export(client, model, resource, fmt=CSV_FORMAT, query=""):
+    """Ask for an export of every column, from a change list filtered by `query`."""
+    data = {"format": fmt, "resource": "0"}
+    for name in resource().fields:
+        data[f"{resource.__name__.lower()}_{name}"] = "on"
+    return client.post(reverse(f"admin:catalog_{model}_export") + query, data)
+
+
+def export_rows(client, model, resource, query=""):
+    response = export(client, model, resource, query=query)
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def totals(preview) -> dict:
+    result = preview.context["result"]
+    return {kind: count for kind, count in result.totals.items() if count}
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
+
+
+def product_row(product=None, **values):
+    row = {
+        "upc": product.upc if product else make_upc(900),
+        "brand": product.brand if product else "Acne Studios",
+        "name": product.name if product else "Denim jacket",
+        "slug": product.slug if product else "",
+        "description": product.description if product else "",
+        "type": "Shirt",
+        "style": "original",
+        "images": "",
+    }
+    row.update(values)
+    return row
+
+
+# The preview
+
+
+def test_preview_counts_new_changed_unchanged_and_invalid_rows_and_writes_nothing(
+    curator_client,
+):
+    unchanged, changed = ProductFactory(description="Same"), ProductFactory(description="Old")
+    rows = [
+        product_row(unchanged),
+        product_row(changed, description="New"),
+        product_row(name="Brand new jacket", type="Jacket"),
+        product_row(upc="12345", name="Bad UPC"),
+    ]
+    before = list(Product.objects.values_list("upc", "description", "updated_at"))
+
+    preview = upload(curator_client, "product", csv_bytes(rows))
+
+    assert preview.status_code == 200
+    assert totals(preview) == {"skip": 1, "update": 1, "new": 1, "invalid": 1}
+    invalid = preview.context["result"].invalid_rows
+    assert [row.number for row in invalid] == [4]
+    assert invalid[0].field_specific_errors == {"upc": ["A UPC/GTIN has 8, 12, 13 or 14 digits."]}
+    assert "A UPC/GTIN has 8, 12, 13 or 14 digits." in preview.content.decode()
+    # A file with an invalid row is not offered for confirmation at all.
+    assert preview.context.get("confirm_form") is None
+    assert list(Product.objects.values_list("upc", "description", "updated_at")) == before
+
+
+def test_confirmed_import_writes_every_row_with_type_and_style_by_name_or_slug(curator_client):
+    rows = [
+        product_row(upc=make_upc(901), name="Oxford", type="Shirt", style="As seen"),
+        product_row(upc=make_upc(902), name="Chelsea boot", type="shoe", style="high_end"),
+    ]
+
+    result = import_file(curator_client, "product", csv_bytes(rows))
+
+    assert result.totals["new"] == 2
+    products = {p.name: p for p in Product.objects.select_related("product_type", "style")}
+    assert products["Oxford"].product_type.slug == "shirt"
+    assert products["Oxford"].style.slug == "original"
+    assert products["Oxford"].slug == "acne-studios-oxford"
+    assert products["Chelsea boot"].product_type.slug == "shoe"
+    assert products["Chelsea boot"].style.slug == "high_end"
+    assert LogEntry.objects.filter(object_repr="Acne Studios Oxford").count() == 1
+
+
+def test_a_file_with_one_bad_row_writes_nothing_even_when_confirmed(curator_client):
+    """The preview was clean, but by the time of confirming one row no longer is."""
+    retailer = RetailerFactory(name="Zalando")
+    product = ProductFactory()
+    gone = ProductFactory()
+    rows = [
+        {"upc": product.upc, "retailer": "Zalando", "url": "https://z.example/1", "price": "10"},
+        {"upc": gone.upc, "retailer": "Zalando", "url": "https://z.example/2", "price": "12"},
+    ]
+    preview = upload(curator_client, "offer", csv_bytes(rows))
+    assert totals(preview) == {"new": 2}
+    gone.delete()
+
+    response = confirm(curator_client, "offer", preview)
+
+    assert response.status_code == 400
+    assert "Nothing was imported" in response.content.decode()
+    assert f"No product has UPC/GTIN “{gone.upc}”." in response.content.decode()
+    assert not Offer.objects.filter(retailer=retailer).exists()
+
+
+def test_a_crafted_confirmation_of_a_file_with_a_bad_row_writes_nothing(curator_client):
+    from import_export.tmp_storages import TempFolderStorage
+
+    product = ProductFactory()
+    RetailerFactory(name="Zalando")
+    rows = [
+        {"upc": product.upc, "retailer": "Zalando", "url": "https://z.example/1", "price": "10"},
+        {"upc": product.upc, "retailer": "Nowhere", "url": "https://z.example/2", "price": "1"},
+    ]
+    storage = TempFolderStorage(encoding="utf-8-sig", read_mode="r")
+    storage.save(csv_bytes(rows))
+
+    response = curator_client.post(
+        reverse("admin:catalog_offer_process_import"),
+        {
+            "import_file_name": storage.name,
+            "original_file_name": "feed.csv",
+            "format": CSV_FORMAT,
+            "resource": "0",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "No retailer is named “Nowhere”." in response.content.decode()
+    assert Offer.objects.count() == 0
+
+
+# Natural keys and idempotence
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [(CSV_FORMAT, "p.csv"), (XLSX_FORMAT, "p.xlsx"), (JSON_FORMAT, "p.json")]
+)
+def test_importing_an_export_again_changes_nothing(curator_client, fmt, name):
+    products = ProductFactory.create_batch(3)
+    ProductImageFactory(product=products[0], position=0)
+    ProductImageFactory(product=products[0], position=1)
+    before = list(Product.objects.order_by("pk").values_list("pk", "updated_at"))
+    exported = export(curator_client, "product", ProductResource, fmt=fmt).content
+
+    preview = upload(curator_client, "product", exported, fmt, name)
+    import_file(curator_client, "product", exported, fmt, name)
+
+    assert totals(preview) == {"skip": 3}
+    assert list(Product.objects.order_by("pk").values_list("pk", "updated_at")) == before
+    assert products[0].images.count() == 2
+
+
+def test_offers_match_on_upc_and_retailer_name_so_a_second_import_only_updates(curator_client):
+    product = ProductFactory()
+    RetailerFactory(name="Zalando", slug="zalando")
+    rows = [
+        {
+            "upc": product.upc,
+            "retailer": "zalando",
+            "url": "https://z.example/1",
+            "price": "10.00",
+            "currency": "EUR",
+            "availability": "in_stock",
+        }
+    ]
+    import_file(curator_client, "offer", csv_bytes(rows))
+    rows[0]["price"] = "8.50"
+
+    preview = upload(curator_client, "offer", csv_bytes(rows))
+    import_file(curator_client, "offer", csv_bytes(rows))
+
+    assert totals(preview) == {"update": 1}
+    offer = Offer.objects.get()
+    assert (offer.product, offer.retailer.name, offer.price) == (
+        product,
+        "Zalando",
+        Decimal("8.50"),
+    )
+    assert totals(upload(curator_client, "offer", csv_bytes(rows))) == {"skip": 1}
+
+
+def test_offer_rows_name_what_is_wrong_with_them(curator_client):
+    product = ProductFactory()
+    RetailerFactory(name="Zalando")
+    rows = [
+        {"upc": "00000000000", "retailer": "Zalando", "url": "https://z.example/", "price": "1"},
+        {"upc": product.upc, "retailer": "Nowhere", "url": "https://z.example/", "price": "1"},
+        {"upc": product.upc, "retailer": "Zalando", "url": "javascript:alert(1)", "price": "1"},
+    ]
+
+    preview = upload(curator_client, "offer", csv_bytes(rows))
+
+    errors = {
+        row.number: row.field_specific_errors for row in preview.context["result"].invalid_rows
+    }
+    assert errors[1] == {"product": ["No product has UPC/GTIN “00000000000”."]}
+    assert errors[2] == {"retailer": ["No retailer is named “Nowhere”."]}
+    assert "Enter a valid URL that starts with http:// or https://." in errors[3]["url"]
+    assert sorted(errors) == [1, 2, 3]
+
+
+def test_video_import_with_artists_and_sources_is_idempotent(curator_client):
+    ArtistFactory(name="Robyn", slug="robyn")
+    ArtistFactory(name="Lykke Li", slug="lykke-li")
+    sources = [
+        {"provider": "youtube", "external_id": "abc123", "is_primary": True},
+        {"provider": "mp4", "url": "https://cdn.example/v.mp4", "offset": "0:00:02"},
+    ]
+    rows = [
+        {
+            "title": "Dancing On My Own",
+            "slug": "",
+            "artists": "robyn | Lykke Li",
+            "status": "published",
+            "is_featured": "1",
+            "release_date": "2010-06-01",
+            "duration": "0:04:48",
+            "description": "",
+            "sources": json.dumps(sources),
+        }
+    ]
+
+    import_file(curator_client, "video", csv_bytes(rows))
+    preview = upload(curator_client, "video", csv_bytes(rows))
+
+    video = Video.objects.get(slug="dancing-on-my-own")
+    assert sorted(video.artists.values_list("slug", flat=True)) == ["lykke-li", "robyn"]
+    assert sorted(video.sources.values_list("provider", "is_primary")) == [
+        ("mp4", False),
+        ("youtube", True),
+    ]
+    assert str(video.sources.get(provider="mp4").offset) == "0:00:02"
+    assert totals(preview) == {"skip": 1}
+
+
+def test_video_sources_are_validated_by_the_model(curator_client):
+    rows = [
+        {
+            "title": "No id",
+            "slug": "no-id",
+            "status": "draft",
+            "sources": json.dumps([{"provider": "youtube"}]),
+        }
+    ]
+
+    preview = upload(curator_client, "video", csv_bytes(rows))
+
+    (invalid,) = preview.context["result"].invalid_rows
+    assert invalid.field_specific_errors == {
+        "sources": ["Source 1: YouTube and Vimeo sources need the provider's video id."]
+    }
+
+
+def test_scene_import_with_appearances_replaces_what_the_scene_showed(curator_client):
+    video = VideoFactory(slug="hit")
+    singer = CastMemberFactory(video=video, name="Singer")
+    kept, dropped, added = ProductFactory.create_batch(3)
+    scene = SceneFactory(
+        video=video, start=timedelta(seconds=10), end=timedelta(seconds=20), title="Chorus"
+    )
+    Appearance.objects.create(scene=scene, product=kept)
+    Appearance.objects.create(scene=scene, product=dropped)
+    appearances = [
+        {"upc": kept.upc, "match": "similar", "worn_by": "Singer"},
+        {"upc": added.upc},
+    ]
+    rows = [
+        {
+            "video": "hit",
+            "start": "0:00:10",
+            "end": "0:00:25",
+            "title": "Chorus",
+            "appearances": json.dumps(appearances),
+        },
+        {"video": "hit", "start": "1:05", "end": "1:15", "title": "", "appearances": added.upc},
+    ]
+
+    import_file(curator_client, "scene", csv_bytes(rows))
+
+    scene.refresh_from_db()
+    assert str(scene.end) == "0:00:25"
+    assert sorted(scene.appearances.values_list("product__upc", "match", "cast_member")) == sorted(
+        [(kept.upc, "similar", singer.pk), (added.upc, "exact", None)]
+    )
+    second = Scene.objects.get(video=video, start=timedelta(minutes=1, seconds=5))
+    assert list(second.appearances.values_list("product__upc", flat=True)) == [added.upc]
+    exported = export(curator_client, "scene", SceneResource)
+    assert totals(upload(curator_client, "scene", exported.content)) == {"skip": 2}
+
+
+def test_retailers_and_artists_round_trip(curator_client):
+    RetailerFactory(name="Zalando", link_template="{url}?utm_source=inspired")
+    ArtistFactory(name="Robyn")
+    rows = [
+        {"name": "ASOS", "slug": "", "homepage_url": "https://asos.example/", "link_template": ""}
+    ]
+
+    import_file(curator_client, "retailer", csv_bytes(rows))
+    import_file(
+        curator_client, "artist", csv_bytes([{"name": "Lorde", "slug": "", "first_name": "Ella"}])
+    )
+
+    assert Retailer.objects.get(slug="asos").homepage_url == "https://asos.example/"
+    assert Artist.objects.get(slug="lorde").first_name == "Ella"
+
+
+# Images by path and by URL
+
+
+def png_bytes(color="red") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), color).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def image_server(tmp_path):
+    """A real HTTP server on 127.0.0.1 serving a PNG and counting its requests."""
+    (tmp_path / "shirt.png").write_bytes(png_bytes())
+    (tmp_path / "notes.txt").write_text("not an image")
+    requests = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.requests = requests
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_images_by_media_path_and_by_url_are_attached_in_order(
+    curator_client, image_server, settings
+):
+    settings.CATALOG_LINKCHECK_ALLOWED_HOSTS = ["127.0.0.1"]
+    stored = default_storage.save("products/front.png", ContentFile(png_bytes("blue")))
+    rows = [product_row(images=f"{stored} | {image_server.url}/shirt.png")]
+
+    import_file(curator_client, "product", csv_bytes(rows))
+
+    product = Product.objects.get()
+    names = list(product.images.order_by("position").values_list("image", flat=True))
+    assert names[0] == "products/front.png"
+    assert names[1].startswith("products/imported/") and names[1].endswith(".png")
+    assert default_storage.open(names[1]).read() == png_bytes()
+    # Preview and confirm each fetched once; a re-import reuses the stored copy.
+    assert image_server.requests == ["/shirt.png", "/shirt.png"]
+    assert totals(upload(curator_client, "product", csv_bytes(rows))) == {"skip": 1}
+    assert len(image_server.requests) == 2
+
+
+def test_image_references_that_are_not_images_or_outside_the_storage_are_rejected(
+    curator_client, image_server, settings
+):
+    settings.CATALOG_LINKCHECK_ALLOWED_HOSTS = ["127.0.0.1"]
+    rows = [
+        product_row(upc=make_upc(911), images="../../etc/passwd"),
+        product_row(upc=make_upc(912), images="products/missing.png"),
+        product_row(upc=make_upc(913), images=f"{image_server.url}/notes.txt"),
+        product_row(upc=make_upc(914), images=f"{image_server.url}/absent.png"),
+    ]
+
+    preview = upload(curator_client, "product", csv_bytes(rows))
+
+    errors = {
+        row.number: row.field_specific_errors["images"]
+        for row in preview.context["result"].invalid_rows
+    }
+    assert errors == {
+        1: ["“../../etc/passwd” is not a path inside the media storage."],
+        2: ["No stored file “products/missing.png”."],
+        3: ["The file is not an image."],
+        4: [f"Could not fetch {image_server.url}/absent.png: the server answered 404."],
+    }
+    assert Product.objects.count() == 0
+
+
+def test_image_urls_to_private_addresses_are_refused_without_any_request(
+    curator_client, image_server, settings
+):
+    settings.CATALOG_LINKCHECK_ALLOWED_HOSTS = []
+    rows = [
+        product_row(upc=make_upc(921), images=f"{image_server.url}/shirt.png"),
+        product_row(upc=make_upc(922), images="http://169.254.169.254/latest/meta-data/"),
+    ]
+
+    preview = upload(curator_client, "product", csv_bytes(rows))
+
+    errors = [
+        row.field_specific_errors["images"][0] for row in preview.context["result"].invalid_rows
+    ]
+    assert len(errors) == 2
+    assert all(error.startswith("Could not fetch") for error in errors)
+    assert image_server.requests == []
+
+
+# Export
+
+
+def test_export_contains_only_the_rows_the_change_list_shows(curator_client):
+    zalando, asos = RetailerFactory(name="Zalando"), RetailerFactory(name="ASOS")
+    jacket = ProductFactory(name="Denim jacket", brand="Levi's")
+    shirt = ProductFactory(name="Oxford shirt", brand="Paul Smith")
+    OfferFactory(product=jacket, retailer=zalando)
+    OfferFactory(product=jacket, retailer=asos)
+    OfferFactory(product=shirt, retailer=zalando)
+
+    searched = export_rows(curator_client, "offer", OfferResource, query="?q=jacket")
+    filtered = export_rows(
+        curator_client, "offer", OfferResource, query=f"?retailer__id__exact={zalando.pk}"
+    )
+    both = export_rows(
+        curator_client, "offer", OfferResource, query=f"?q=jacket&retailer__id__exact={asos.pk}"
+    )
+
+    assert sorted((r["upc"], r["retailer"]) for r in searched) == sorted(
+        [(jacket.upc, "Zalando"), (jacket.upc, "ASOS")]
+    )
+    assert sorted((r["upc"], r["retailer"]) for r in filtered) == sorted(
+        [(jacket.upc, "Zalando"), (shirt.upc, "Zalando")]
+    )
+    assert [(r["upc"], r["retailer"]) for r in both] == [(jacket.upc, "ASOS")]
+
+
+def test_product_export_filtered_by_type_in_xlsx(curator_client):
+    ProductFactory(name="Shirt one")
+    jacket = ProductFactory(name="Jacket one", product_type=ProductType.objects.get(slug="jacket"))
+
+    response = export(
+        curator_client,
+        "product",
+        ProductResource,
+        fmt=XLSX_FORMAT,
+        query=f"?product_type__id__exact={jacket.product_type_id}",
+    )
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("upc", "brand", "name")
+    assert [row[0] for row in rows[1:]] == [jacket.upc]
+
+
+@pytest.mark.parametrize(
+    "model, resource", [("offer", OfferResource), ("product", ProductResource)]
+)
+def test_export_runs_the_same_queries_for_two_rows_or_twenty(
+    curator_client, django_assert_num_queries, model, resource
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def make(count):
+        for _ in range(count):
+            offer = OfferFactory()
+            ProductImageFactory(product=offer.product)
+
+    make(2)
+    with CaptureQueriesContext(connection) as few:
+        assert export(curator_client, model, resource).status_code == 200
+    make(18)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = export(curator_client, model, resource)
+    assert len(list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))) == 20
+
+
+# Permissions
+
+
+def test_import_and_export_need_the_model_permissions(client):
+    client.force_login(UserFactory(staff=True))
+
+    assert client.get(reverse("admin:catalog_product_import")).status_code == 403
+    assert upload(client, "product", csv_bytes([product_row(name="X")])).status_code == 403
+    assert export(client, "product", ProductResource).status_code == 403
+
+
+def test_curators_see_the_import_and_export_buttons(curator_client):
+    response = curator_client.get(reverse("admin:catalog_offer_changelist"))
+
+    assert reverse("admin:catalog_offer_import") in response.content.decode()
+    assert reverse("admin:catalog_offer_export") in response.content.decode()
+
+
+def test_an_unreadable_file_is_a_form_error_not_a_crash(curator_client):
+    response = upload(curator_client, "offer", b"\x00\x01garbage", XLSX_FORMAT, "feed.xlsx")
+
+    assert response.status_code == 200
+    assert "Ensure you have chosen the correct format for the file." in response.content.decode()
+
+
+def test_a_file_without_the_key_column_is_reported(curator_client):
+    response = upload(curator_client, "offer", csv_bytes([{"price": "1"}]))
+
+    assert response.status_code == 200
+    assert response.context["result"].has_errors()
+    assert Offer.objects.count() == 0
+
+
+def test_xlsx_upload_with_numeric_upc_cells(curator_client):
+    product = ProductFactory(upc="5012345678900")
+    RetailerFactory(name="Zalando")
+    rows = [
+        {"upc": int(product.upc), "retailer": "Zalando", "url": "https://z.example/", "price": 9.5}
+    ]
+
+    import_file(curator_client, "offer", xlsx_bytes(rows), XLSX_FORMAT, "feed.xlsx")
+
+    assert Offer.objects.get().price == Decimal("9.50")
