@@ -14,6 +14,7 @@
     const status = form.querySelector(".toggle-status");
     form.action = active ? form.dataset.onAction : form.dataset.offAction;
     button.setAttribute("aria-pressed", active ? "true" : "false");
+    button.classList.toggle("button--ghost", !active);
     if (icon) {
       icon.textContent = active ? icon.dataset.on : icon.dataset.off;
     }
