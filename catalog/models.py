@@ -1,8 +1,10 @@
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.urls import reverse
@@ -13,6 +15,7 @@ from .currencies import CURRENCY_CHOICES
 from .validators import validate_gtin, validate_http_url, validate_link_template
 
 URL_MAX_LENGTH = 2048
+NEGATIVE_PRICE = "A price cannot be negative."
 
 
 class TimeStampedQuerySet(models.QuerySet):
@@ -599,7 +602,13 @@ class Offer(TimeStampedModel):
         validators=[validate_http_url],
         help_text="The retailer's page for this product.",
     )
-    price = models.DecimalField(max_digits=10, decimal_places=2)
+    # The validator puts the error next to the field in forms; the check constraint
+    # below keeps bulk writers honest.
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"), message=NEGATIVE_PRICE)],
+    )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
     availability = models.CharField(
         max_length=12, choices=Availability, default=Availability.UNKNOWN
@@ -625,7 +634,7 @@ class Offer(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(price__gte=0),
                 name="catalog_offer_price_gte_0",
-                violation_error_message="A price cannot be negative.",
+                violation_error_message=NEGATIVE_PRICE,
             ),
         ]
         indexes = [
