@@ -119,9 +119,11 @@ class ShopHandler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def running_shop():
+def running_shop(tls_context=None):
     """Serve the shop on 127.0.0.1 on a free port; yield its base URL and request log."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), ShopHandler)
+    if tls_context is not None:
+        server.socket = tls_context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     server.requests = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)

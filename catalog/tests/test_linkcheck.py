@@ -1,5 +1,7 @@
 import re
 import socket
+import ssl
+import subprocess
 import time
 from decimal import Decimal
 
@@ -330,3 +332,28 @@ def test_broken_or_foreign_json_ld_is_ignored():
         ' "priceCurrency": "XXX"}</script>'
     )
     assert read_page_offer(html) is None
+
+
+@pytest.fixture(scope="module")
+def untrusted_tls_shop(tmp_path_factory):
+    """The shop behind HTTPS with a self-signed certificate no browser would trust."""
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    subprocess.run(  # noqa: S603 (fixed arguments, no user input)
+        [*command, "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with running_shop(tls_context=context) as (base_url, requests):
+        yield base_url.replace("http://", "https://"), requests
+
+
+def test_an_untrusted_certificate_is_broken(untrusted_tls_shop):
+    base, requests = untrusted_tls_shop
+    result = check_url(f"{base}/p/ok")
+    assert result.status == Status.BROKEN
+    assert result.error_message.startswith("TLS failure: CERTIFICATE_VERIFY_FAILED")
+    assert requests == []
