@@ -203,3 +203,24 @@ class ClickFactory(factory.django.DjangoModelFactory):
     retailer = factory.LazyAttribute(lambda o: o.offer.retailer)
     visitor_hash = factory.Sequence(lambda n: f"{n:064x}")
     target_url = factory.LazyAttribute(lambda o: o.offer.url)
+
+
+class OfferCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.OfferCheck
+
+    offer = factory.SubFactory(OfferFactory)
+    status = models.Offer.LinkStatus.OK
+    http_status = 200
+    final_url = factory.LazyAttribute(lambda o: o.offer.url)
+    duration = timedelta(milliseconds=120)
+
+
+class PriceHistoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.PriceHistory
+
+    offer = factory.SubFactory(OfferFactory)
+    price = factory.LazyAttribute(lambda o: o.offer.price)
+    currency = factory.LazyAttribute(lambda o: o.offer.currency)
+    availability = factory.LazyAttribute(lambda o: o.offer.availability)
