@@ -33,6 +33,7 @@ from .models import (
 # Clicks younger than this are left for the next refresh: a click whose INSERT has not
 # committed yet may hold a lower id than one that has, and the watermark must not pass it.
 ROLLUP_SETTLE = timedelta(seconds=5)
+ROLLUP_CHUNK = 200_000
 DEFAULT_DAYS = 30
 MAX_DAYS = 731
 TOP_LIMIT = 10
@@ -49,28 +50,31 @@ def refresh_click_rollup(*, now=None) -> int:
     end = Click.objects.filter(id__gt=start, created_at__lte=now - ROLLUP_SETTLE).aggregate(
         last=Max("id")
     )["last"]
-    if end is None:
-        return 0
-    with transaction.atomic():
-        # Claim the id range first. A refresh running at the same time read the same
-        # watermark; its claim then updates no row and it backs off, so no click is
-        # counted twice.
-        claimed = ClickRollupState.objects.filter(pk=1, last_click_id=start).update(
-            last_click_id=end
-        )
-        if not claimed:
-            return 0
-        counted = list(
-            Click.objects.filter(id__gt=start, id__lte=end)
-            .annotate(day=TruncDate("created_at"))
-            .values("day", "video_id", "scene_id", "product_id", "retailer_id")
-            .annotate(clicks=Count("id"))
-            .order_by()
-        )
-        if not counted:
-            return 0
-        _merge_into_rollup(counted)
-    return sum(row["clicks"] for row in counted)
+    folded = 0
+    # A long backlog (the first run on a million clicks) goes in slices of ids, so that
+    # memory stays flat and each transaction stays short.
+    while end is not None and start < end:
+        stop = min(start + ROLLUP_CHUNK, end)
+        with transaction.atomic():
+            # Claim the id range first. A refresh running at the same time read the same
+            # watermark; its claim then updates no row and it backs off, so no click is
+            # counted twice.
+            claimed = ClickRollupState.objects.filter(pk=1, last_click_id=start).update(
+                last_click_id=stop
+            )
+            if not claimed:
+                break
+            counted = list(
+                Click.objects.filter(id__gt=start, id__lte=stop)
+                .annotate(day=TruncDate("created_at"))
+                .values("day", "video_id", "scene_id", "product_id", "retailer_id")
+                .annotate(clicks=Count("id"))
+                .order_by()
+            )
+            _merge_into_rollup(counted)
+        folded += sum(row["clicks"] for row in counted)
+        start = stop
+    return folded
 
 
 def _merge_into_rollup(counted: list[dict]) -> None:

@@ -296,3 +296,10 @@ def test_the_30_day_click_counts_take_one_query_each(catalog, django_assert_num_
         assert video_admin.clicks_last_30_days(catalog["v3"]) == 4
     with django_assert_num_queries(1):
         assert video_admin.clicks_last_30_days(catalog["v1"]) == 3
+
+
+def test_a_long_backlog_is_folded_in_slices_with_the_same_totals(catalog, monkeypatch):
+    monkeypatch.setattr("catalog.dashboard.ROLLUP_CHUNK", 4)
+    assert refresh_click_rollup(now=timezone.now() + timedelta(minutes=1)) == 15
+    by_day = {row["day"]: row["clicks"] for row in ClickDaily.objects.per_day()}
+    assert by_day == {at(1).date(): 5, at(3).date(): 5, at(40).date(): 5}
