@@ -12,6 +12,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count
 
 import pytest
@@ -49,6 +50,24 @@ FILE_FIELDS = {
 
 def load_fixture():
     call_command("loaddata", "demo_catalog", verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def demo_catalog(django_db_setup, django_db_blocker):
+    """Load the demo catalog once for the tests that only read it; roll it back after.
+
+    A load takes ~900 queries (natural keys resolve one by one), so loading it per test
+    would dominate this module's run time. Each test still runs in its own savepoint
+    inside this transaction, as pytest-django's `db` nests.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        load_fixture()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 def fixture_records():
@@ -126,8 +145,7 @@ def test_fixture_loads_twice_and_the_second_load_changes_nothing():
     assert len(first["catalog.Offer"]) > 0
 
 
-def test_every_demo_record_passes_model_validation():
-    load_fixture()
+def test_every_demo_record_passes_model_validation(demo_catalog):
 
     for model in apps.get_app_config("catalog").get_models():
         for instance in model._base_manager.all():
@@ -135,8 +153,7 @@ def test_every_demo_record_passes_model_validation():
             instance.full_clean()
 
 
-def test_every_demo_video_is_published_with_a_primary_source_scenes_and_cast():
-    load_fixture()
+def test_every_demo_video_is_published_with_a_primary_source_scenes_and_cast(demo_catalog):
     videos = Video.objects.annotate(
         scene_count=Count("scenes", distinct=True),
         cast_count=Count("cast_members", distinct=True),
@@ -152,8 +169,7 @@ def test_every_demo_video_is_published_with_a_primary_source_scenes_and_cast():
         assert video.artists.exists(), video
 
 
-def test_every_scene_has_a_title_cast_and_products_with_two_retailers():
-    load_fixture()
+def test_every_scene_has_a_title_cast_and_products_with_two_retailers(demo_catalog):
     scenes = Scene.objects.prefetch_related("cast_members", "appearances")
 
     for scene in scenes:
@@ -168,8 +184,7 @@ def test_every_scene_has_a_title_cast_and_products_with_two_retailers():
     assert [p for p in under_two_retailers if p.retailers < 2] == []
 
 
-def test_scenes_of_a_video_do_not_overlap_and_fit_its_duration():
-    load_fixture()
+def test_scenes_of_a_video_do_not_overlap_and_fit_its_duration(demo_catalog):
 
     for video in Video.objects.prefetch_related("scenes"):
         scenes = sorted(video.scenes.all(), key=lambda scene: scene.start)
@@ -178,8 +193,7 @@ def test_scenes_of_a_video_do_not_overlap_and_fit_its_duration():
         assert scenes[-1].end <= video.duration, video
 
 
-def test_appearances_are_worn_by_cast_of_the_same_video_in_every_match():
-    load_fixture()
+def test_appearances_are_worn_by_cast_of_the_same_video_in_every_match(demo_catalog):
     appearances = Appearance.objects.select_related("scene", "cast_member")
 
     assert {a.match for a in appearances} == {"exact", "similar", "alternative"}
@@ -189,8 +203,7 @@ def test_appearances_are_worn_by_cast_of_the_same_video_in_every_match():
         assert appearance.cast_member in appearance.scene.cast_members.all(), appearance
 
 
-def test_every_product_has_images_with_alt_text_and_every_style_is_used():
-    load_fixture()
+def test_every_product_has_images_with_alt_text_and_every_style_is_used(demo_catalog):
     products = Product.objects.annotate(image_count=Count("images"))
 
     assert {p.style.slug for p in products} == {"original", "low_end", "high_end"}
@@ -199,8 +212,7 @@ def test_every_product_has_images_with_alt_text_and_every_style_is_used():
     assert not Product.objects.filter(description="").exists()
 
 
-def test_the_original_videos_have_their_artists_and_youtube_sources():
-    load_fixture()
+def test_the_original_videos_have_their_artists_and_youtube_sources(demo_catalog):
     originals = {
         "what-about-love": ("Austin Mahone", "2PEG82Udb90"),
         "i-knew-you-were-trouble": ("Taylor Swift", "vNoKguSdy4Y"),
@@ -218,8 +230,7 @@ def test_the_original_videos_have_their_artists_and_youtube_sources():
     assert Video.objects.featured().count() in {1, 2}
 
 
-def test_the_paul_smith_striped_beanie_comes_in_its_three_tiers():
-    load_fixture()
+def test_the_paul_smith_striped_beanie_comes_in_its_three_tiers(demo_catalog):
     what_about_love = Video.objects.get(slug="what-about-love")
     beanies = Product.objects.filter(
         brand="Paul Smith", name__icontains="striped", product_type__slug="hat"
@@ -233,8 +244,7 @@ def test_the_paul_smith_striped_beanie_comes_in_its_three_tiers():
     assert as_seen.images.count() == 3
 
 
-def test_retailers_include_farfetch_and_the_originals_others_with_logos():
-    load_fixture()
+def test_retailers_include_farfetch_and_the_originals_others_with_logos(demo_catalog):
     retailers = Retailer.objects.all()
 
     assert {"Farfetch", "SSENSE", "Nordstrom", "ASOS"} <= {r.name for r in retailers}
@@ -244,8 +254,7 @@ def test_retailers_include_farfetch_and_the_originals_others_with_logos():
         assert retailer.offers.exists(), retailer
 
 
-def test_demo_offers_cover_stock_currencies_and_whole_video_products():
-    load_fixture()
+def test_demo_offers_cover_stock_currencies_and_whole_video_products(demo_catalog):
 
     assert Offer.objects.filter(availability=Offer.Availability.OUT_OF_STOCK).count() >= 1
     assert Offer.objects.values("currency").distinct().count() >= 2
@@ -276,8 +285,7 @@ def test_fixtures_media_holds_only_what_the_fixture_names():
     assert shipped == set(referenced_media())
 
 
-def test_the_demo_mp4_is_small_and_its_scenes_match_its_timeline():
-    load_fixture()
+def test_the_demo_mp4_is_small_and_its_scenes_match_its_timeline(demo_catalog):
     video = Video.objects.get(slug=MP4_VIDEO)
     source = video.sources.get(is_primary=True)
     data = (DEMO_MEDIA / source.file.name).read_bytes()
