@@ -12,8 +12,9 @@ from .models import Offer, Product, ProductImage, Retailer
 class NestedValidationError(ValidationError):
     """Errors of a row and of the rows created with it, shaped like the input.
 
-    `detail` is e.g. {"offers": [{}, {"price": ["A price cannot be negative."]}]}, which a
-    flat Django ValidationError cannot express.
+    `detail` is e.g. {"offers": {"1": {"price": ["A price cannot be negative."]}}}: the
+    failing rows by their index in the input, as DRF reports nested list errors. A flat
+    Django ValidationError cannot express that.
     """
 
     def __init__(self, detail: Mapping[str, Any]):
@@ -92,18 +93,13 @@ def create_product(
 ) -> Product:
     """Create a product with its images and offers: all of them are saved, or none."""
     product = save_instance(Product(**fields))
-    detail: dict[str, list[dict]] = {}
+    detail: dict[str, dict[str, dict]] = {}
     for key, model, rows in (("images", ProductImage, images), ("offers", Offer, offers)):
-        row_errors = []
-        for row in rows:
+        for index, row in enumerate(rows):
             try:
                 save_instance(model(product=product, **row))
             except ValidationError as exc:
-                row_errors.append(exc.message_dict)
-            else:
-                row_errors.append({})
-        if any(row_errors):
-            detail[key] = row_errors
+                detail.setdefault(key, {})[str(index)] = exc.message_dict
     if detail:
         raise NestedValidationError(detail)
     return product

@@ -98,7 +98,9 @@ class ModelCleanSerializer(serializers.ModelSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
-        field_kwargs.pop("validators", None)
+        # Range checks too: the model's validators carry the model's wording.
+        for rule in ("validators", "min_value", "max_value"):
+            field_kwargs.pop(rule, None)
         return field_class, field_kwargs
 
     def get_validators(self):
