@@ -79,7 +79,8 @@ def build_catalog(size: int, *, children: int = 3):
         product = ProductFactory()
         products.append(product)
         for k in range(children):
-            ProductImageFactory(product=product, position=k)
+            # A stored name is enough for the API, which only links to the file.
+            ProductImageFactory(product=product, position=k, image=f"products/{n}-{k}.png")
             OfferFactory(product=product, retailer=retailers[k], price=Decimal("10.00") + n + k)
         VideoProductFactory(video=videos[n], product=product)
         for k in range(children):
