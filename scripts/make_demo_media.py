@@ -19,9 +19,10 @@ plays it (its build includes the proprietary codecs), so no VP9/AV1 fallback is 
 
     .venv/bin/python scripts/make_demo_media.py --check
 
-plays the committed MP4 in headless Chromium from a local HTTP server and prints what the
-browser saw (as JSON; exit status 1 if it did not play). catalog/tests/test_fixtures.py
-runs it.
+plays the committed MP4 in headless Chromium from a local HTTP server that answers byte
+ranges, seeks to the middle of each scene and prints what the browser saw as JSON. The exit
+status is 1 if it did not play or a scene does not show its colour at its time in the
+fixture. catalog/tests/test_fixtures.py runs it.
 """
 
 import argparse
