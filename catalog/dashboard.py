@@ -278,7 +278,7 @@ def click_dashboard(request, model_admin):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     refresh_click_rollup()
-    form = DashboardFilterForm(request.GET or None)
+    form = DashboardFilterForm(request.GET or None, initial=form_defaults())
     context = {
         **model_admin.admin_site.each_context(request),
         "title": "Click-throughs",

@@ -108,6 +108,10 @@ def test_the_last_30_days_are_counted_by_hand(curator_client, catalog):
     assert table(response, "retailers") == [("Alpha Shop", 7), ("Beta Store", 3)]
     # A video with two artists counts for each of them.
     assert table(response, "artists") == [("Ada", 7), ("Bea", 6)]
+    # The filter form shows the period it defaulted to.
+    html = response.content.decode()
+    assert f'value="{(timezone.localdate() - timedelta(days=29)).isoformat()}"' in html
+    assert f'value="{timezone.localdate().isoformat()}"' in html
 
 
 def test_filters_by_artist_retailer_and_period(curator_client, catalog):
