@@ -14,6 +14,7 @@ address and port checks for named hosts only (the tests' own server on 127.0.0.1
 import http.client
 import ipaddress
 import json
+import logging
 import re
 import socket
 import ssl
@@ -23,12 +24,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
 from .currencies import CURRENCY_CHOICES
 from .models import Offer
+
+logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 8
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
@@ -155,6 +158,11 @@ def resolve_target(url: str, *, resolver: Resolver = socket.getaddrinfo) -> Targ
     host = (parts.hostname or "").lower()
     if not host:
         raise LinkRefused("The link has no host.")
+    try:
+        # International names travel as punycode, in DNS and in the Host header alike.
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise LinkRefused(f"{host} is not a valid host name.") from error
     if parts.username is not None or parts.password is not None:
         raise LinkRefused("Links carrying a user name or password are not checked.")
     try:
@@ -174,9 +182,10 @@ def resolve_target(url: str, *, resolver: Resolver = socket.getaddrinfo) -> Targ
             if reason:
                 raise LinkRefused(f"{host} resolves to {address}, {reason}; not fetched.")
 
-    request_path = parts.path or "/"
+    # Percent-encode what a browser would (spaces, non-ASCII), leaving existing escapes.
+    request_path = quote(parts.path or "/", safe="/%;:@&=+$,!~*'()")
     if parts.query:
-        request_path += "?" + parts.query
+        request_path += "?" + quote(parts.query, safe="/%;:@&=+$,!~*'()?")
     return Target(scheme, host, port, str(addresses[0]), request_path)
 
 
@@ -506,6 +515,10 @@ def check_url(
         message = f"Could not connect: {error.strerror or error}."
     except http.client.HTTPException as error:
         message = f"The server's answer was not valid HTTP ({type(error).__name__})."
+    except Exception as error:
+        # One odd page must not stop a run over thousands of offers; keep the evidence.
+        logger.exception("Link check of %s failed unexpectedly", url)
+        message = f"The check failed unexpectedly ({type(error).__name__})."
     return CheckResult(
         status=Offer.LinkStatus.BROKEN,
         error_message=message,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 import pytest
 
+from catalog.management.commands import check_offers
 from catalog.management.commands.check_offers import LOCK_NAME
 from catalog.models import Offer, OfferCheck
 from catalog.offer_health import LockHeld, exclusive_run
@@ -148,3 +149,19 @@ def test_the_lock_is_exclusive_and_released_after_a_run():
 def test_bad_arguments_are_refused(args):
     with pytest.raises(CommandError):
         call_command("check_offers", *args)
+
+
+def test_an_offer_deleted_during_the_run_is_skipped(shop, monkeypatch):
+    base, _ = shop
+    doomed, kept = OfferFactory(url=f"{base}/p/ok"), OfferFactory(url=f"{base}/p/ok")
+    real_record = check_offers.record_check_result
+
+    def curator_deletes_first(*, offer, result):
+        # The curator's delete lands between the fetch and the write.
+        if offer.pk == doomed.pk:
+            Offer.objects.filter(pk=doomed.pk).delete()
+        return real_record(offer=offer, result=result)
+
+    monkeypatch.setattr(check_offers, "record_check_result", curator_deletes_first)
+    assert run("--concurrency", "1") == "Checked 1 offer.\n  OK: 1\n"
+    assert list(OfferCheck.objects.values_list("offer", flat=True)) == [kept.pk]

@@ -284,6 +284,15 @@ def test_the_connection_goes_to_the_address_that_was_checked():
     )
 
 
+def test_international_names_and_paths_are_encoded_as_browsers_do():
+    target = resolve_target(
+        "https://bücher.example/p/café blau?farbe=grün",
+        resolver=fake_dns({"xn--bcher-kva.example": ["93.184.215.14"]}),
+    )
+    assert target.host == "xn--bcher-kva.example"
+    assert target.request_path == "/p/caf%C3%A9%20blau?farbe=gr%C3%BCn"
+
+
 def test_an_unknown_host_is_broken(connections):
     result = check_url("https://nowhere.example.test/p/1", resolver=fake_dns({}))
     assert result.status == Status.BROKEN

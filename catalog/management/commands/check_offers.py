@@ -96,7 +96,11 @@ class Command(BaseCommand):
                 }
                 for future in as_completed(futures):
                     result = future.result()
-                    record_check_result(offer=futures[future], result=result)
-                    summary[result.status] += 1
                     progress.update()
+                    try:
+                        record_check_result(offer=futures[future], result=result)
+                    except Offer.DoesNotExist:
+                        # A curator deleted it while its page was being fetched.
+                        continue
+                    summary[result.status] += 1
         return summary
