@@ -1,9 +1,12 @@
 """The shopper-facing pages. Views are adapters: reads come from the catalog's QuerySets."""
 
+import re
+
 from django import forms
+from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -13,6 +16,7 @@ from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
+from django.views.static import serve
 
 from catalog.models import (
     Appearance,
@@ -458,3 +462,40 @@ def robots_txt(request):
     response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
     patch_cache_control(response, public=True, max_age=86_400)
     return response
+
+
+# Development
+
+
+RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+@require_safe
+def media(request, path):
+    """Serve MEDIA_ROOT in development, with the byte ranges browsers need to seek a video.
+
+    Django's own static serve answers every request with the whole file, so a <video>
+    played from `runserver` could not seek (the demo's chapters would not work).
+    """
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    match = RANGE.fullmatch(request.headers.get("Range", ""))
+    if not isinstance(response, FileResponse) or not match or not any(match.groups()):
+        response["Accept-Ranges"] = "bytes"
+        return response
+    size = int(response["Content-Length"])
+    first, last = match.groups()
+    if first:
+        start, end = int(first), min(int(last) if last else size - 1, size - 1)
+    else:
+        start, end = max(size - int(last), 0), size - 1
+    handle = response.file_to_stream
+    if start > end:
+        handle.close()
+        return HttpResponse(status=416, headers={"Content-Range": f"bytes */{size}"})
+    handle.seek(start)
+    data = handle.read(end - start + 1)
+    handle.close()
+    partial = HttpResponse(data, status=206, content_type=response["Content-Type"])
+    partial["Content-Range"] = f"bytes {start}-{end}/{size}"
+    partial["Accept-Ranges"] = "bytes"
+    return partial

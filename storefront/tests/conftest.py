@@ -24,7 +24,7 @@ def chromium_path():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     executable = chromium_path()
     if not executable:
         if os.environ.get("CI"):
@@ -33,9 +33,22 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls
     # are still synchronous, so Django's async-safety check does not apply here.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
+
     from playwright.sync_api import sync_playwright
 
+    # Django keeps its connections in context variables, and Playwright's sync API moves
+    # the tests into a new context: the connections there lack the contents that the
+    # database setup serialized, so the rollback emulation would restore nothing once a
+    # test without the browser had opened the database first. Carry them over.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()

@@ -20,6 +20,7 @@ from catalog.tests.factories import (
     VideoSourceFactory,
 )
 from storefront.models import FollowedArtist
+from storefront.views import media
 
 pytestmark = pytest.mark.django_db
 
@@ -504,3 +505,24 @@ def test_home_shows_new_videos_of_followed_artists_to_a_signed_in_person(client,
 
     assert list(response.context["followed_videos"]) == [video]
     assert "New from artists you follow" in response.text
+
+
+# Development media
+
+
+def test_development_media_answers_byte_ranges_so_videos_can_seek(rf, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "clip.mp4").write_bytes(bytes(range(100)))
+
+    whole = media(rf.get("/media/clip.mp4"), "clip.mp4")
+    middle = media(rf.get("/media/clip.mp4", HTTP_RANGE="bytes=10-19"), "clip.mp4")
+    tail = media(rf.get("/media/clip.mp4", HTTP_RANGE="bytes=-5"), "clip.mp4")
+    beyond = media(rf.get("/media/clip.mp4", HTTP_RANGE="bytes=500-"), "clip.mp4")
+
+    assert whole.status_code == 200
+    assert whole["Accept-Ranges"] == "bytes"
+    assert middle.status_code == 206
+    assert middle.content == bytes(range(10, 20))
+    assert middle["Content-Range"] == "bytes 10-19/100"
+    assert tail.content == bytes(range(95, 100))
+    assert beyond.status_code == 416
