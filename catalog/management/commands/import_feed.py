@@ -49,7 +49,9 @@ class Command(BaseCommand):
             total=count_rows(path, fmt),
             unit=" rows",
             disable=options["no_progress"] or options["verbosity"] == 0,
-            file=self.stderr,
+            # The raw stream: OutputWrapper ends every write with a new line, which
+            # would print each refresh of the bar on a line of its own.
+            file=self.stderr._out,
         )
         try:
             with progress:
