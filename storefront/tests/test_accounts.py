@@ -74,6 +74,22 @@ def test_sign_up_sends_a_verification_email_but_does_not_require_it():
     assert "/accounts/confirm-email/" in mail.outbox[0].body
 
 
+def test_the_verification_link_verifies_the_address():
+    client = Client()
+    client.post(
+        reverse("account_signup"),
+        {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    path = re.search(r"(/accounts/confirm-email/[^/\s]+/)", mail.outbox[0].body).group(1)
+
+    page = client.get(path)
+    confirmed = client.post(path)
+
+    assert page.status_code == 200
+    assert confirmed.status_code == 302
+    assert EmailAddress.objects.get(email="new@example.com").verified
+
+
 def test_sign_up_refuses_an_email_already_in_use(member):
     response = Client().post(
         reverse("account_signup"),

@@ -422,3 +422,63 @@ def test_saved_page_is_paginated(shopper, shopper_client):
     assert len(first.context["saves"]) == 24
     assert len(second.context["saves"]) == 1
     assert beyond.status_code == 404
+
+
+# Home: new videos from the artists a signed-in person follows
+
+
+def test_home_shows_new_videos_of_followed_artists_to_the_follower(shopper, shopper_client):
+    followed = ArtistFactory(name="Followed Artist")
+    VideoFactory(title="Fresh Single", artists=[followed])
+    VideoFactory(title="Unreleased Cut", artists=[followed], draft=True)
+    VideoFactory(title="Someone Elses Song", artists=[ArtistFactory()])
+    services.follow_artist(user=shopper, artist=followed)
+
+    response = shopper_client.get(reverse("storefront:home"))
+
+    section = response.content.decode().split('id="followed-videos-heading"')[1]
+    section = section.split("</section>")[0]
+    assert "Fresh Single" in section
+    assert "Unreleased Cut" not in section
+    assert "Someone Elses Song" not in section
+    assert [v.title for v in response.context["followed_videos"]] == ["Fresh Single"]
+
+
+def test_home_invites_a_member_who_follows_nobody_to_follow_artists(shopper_client):
+    response = shopper_client.get(reverse("storefront:home"))
+
+    assert "Follow artists to see their new videos here." in response.content.decode()
+
+
+def test_home_has_no_followed_section_for_visitors():
+    VideoFactory(artists=[ArtistFactory()])
+
+    response = Client().get(reverse("storefront:home"))
+
+    assert "New from artists you follow" not in response.content.decode()
+    assert "followed_videos" not in response.context
+
+
+def follow_artists_with_videos(user, count):
+    for _ in range(count):
+        artist = ArtistFactory()
+        VideoFactory(artists=[artist, ArtistFactory()])
+        VideoFactory(artists=[artist], is_featured=True)
+        services.follow_artist(user=user, artist=artist)
+
+
+# Session, user; featured, newest and followed videos each with their artists; artists.
+MEMBER_HOME_QUERIES = 9
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_home_for_a_member_runs_a_fixed_number_of_queries_whatever_they_follow(
+    shopper, shopper_client, django_assert_num_queries, count
+):
+    follow_artists_with_videos(shopper, count)
+
+    with django_assert_num_queries(MEMBER_HOME_QUERIES):
+        response = shopper_client.get(reverse("storefront:home"))
+
+    assert response.status_code == 200
+    assert len(response.context["followed_videos"]) == min(2 * count, 8)
