@@ -135,21 +135,35 @@ class CatalogImportExportMixin(ImportExportMixin):
         kwargs["rollback_on_validation_errors"] = True
         return super().process_dataset(dataset, form, request, **kwargs)
 
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            # The confirmation names the upload stored by the preview, which is removed
+            # once imported: a second confirmation or a made-up name finds nothing.
+            return self.import_failed(request, "The uploaded file is gone; upload it again.")
+
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
-            context = self.admin_site.each_context(request)
-            context.update(
-                title="Import",
-                opts=self.model._meta,
-                form=self.get_import_form_class(request)(
-                    self.get_import_formats(), self.get_import_resource_classes(request)
-                ),
-                result=result,
-                import_error_display=self.import_error_display,
+            return self.import_failed(
+                request, "Nothing was imported: the file has rows with errors.", result
             )
-            messages.error(request, "Nothing was imported: the file has rows with errors.")
-            return TemplateResponse(request, [self.import_template_name], context, status=400)
         return super().process_result(result, request)
+
+    def import_failed(self, request, message, result=None):
+        """Show the import form again, with the rows that failed, as a 400."""
+        context = self.admin_site.each_context(request)
+        context.update(
+            title="Import",
+            opts=self.model._meta,
+            form=self.get_import_form_class(request)(
+                self.get_import_formats(), self.get_import_resource_classes(request)
+            ),
+            result=result,
+            import_error_display=self.import_error_display,
+        )
+        messages.error(request, message)
+        return TemplateResponse(request, [self.import_template_name], context, status=400)
 
 
 class LargeTableAdmin(admin.ModelAdmin):

@@ -228,6 +228,25 @@ def test_a_crafted_confirmation_of_a_file_with_a_bad_row_writes_nothing(curator_
     assert Offer.objects.count() == 0
 
 
+def test_confirming_the_same_upload_twice_or_a_made_up_file_is_a_clear_400(curator_client):
+    product = ProductFactory()
+    RetailerFactory(name="Zalando")
+    rows = [{"upc": product.upc, "retailer": "Zalando", "url": "https://z.example/", "price": "1"}]
+    preview = upload(curator_client, "offer", csv_bytes(rows))
+    assert confirm(curator_client, "offer", preview).status_code == 302
+
+    again = confirm(curator_client, "offer", preview)
+    made_up = curator_client.post(
+        reverse("admin:catalog_offer_process_import"),
+        {**preview.context["confirm_form"].initial, "import_file_name": "../../etc/passwd"},
+    )
+
+    for response in (again, made_up):
+        assert response.status_code == 400
+        assert "The uploaded file is gone; upload it again." in response.content.decode()
+    assert Offer.objects.count() == 1
+
+
 # Natural keys and idempotence
 
 
