@@ -20,6 +20,9 @@ urlpatterns = [
     path("", include("storefront.urls")),
 ]
 
+# Unknown /api/ paths answer JSON, as the API's own 404s do; the storefront keeps its page.
+handler404 = "catalog.api.views.page_not_found"
+
 if settings.DEBUG:
     from django.urls import re_path
 

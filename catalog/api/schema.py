@@ -38,6 +38,14 @@ def add_error_responses(result, generator, request, public):
                     "schema": {"type": "integer"},
                     "description": "Seconds to wait before retrying.",
                 }
+            if method == "delete":
+                responses.setdefault(
+                    "409",
+                    {
+                        "description": "Still in use by other rows, so not deleted.",
+                        "content": {"application/json": {"schema": reference}},
+                    },
+                )
             if method == "get" and path.endswith("{id}/"):
                 responses.setdefault(
                     "304", {"description": "Not modified: If-None-Match matched the ETag."}

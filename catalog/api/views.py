@@ -8,7 +8,9 @@ import hashlib
 
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import Exists, OuterRef, Q
+from django.http import JsonResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.views import defaults
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from knox import views as knox_views
@@ -443,3 +445,10 @@ class LogoutAllView(knox_views.LogoutAllView):
     @extend_schema(request=None, responses={204: OpenApiResponse(description="Revoked.")})
     def post(self, request, format=None):
         return super().post(request, format)
+
+
+def page_not_found(request, exception):
+    """JSON for unknown /api/ paths, so integrators never parse an HTML page; HTML elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
