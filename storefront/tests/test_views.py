@@ -1,9 +1,14 @@
+import json
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 import pytest
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from catalog.models import Appearance, Offer, ProductType
 from catalog.tests.factories import (
@@ -526,3 +531,32 @@ def test_development_media_answers_byte_ranges_so_videos_can_seek(rf, settings, 
     assert middle["Content-Range"] == "bytes 10-19/100"
     assert tail.content == bytes(range(95, 100))
     assert beyond.status_code == 416
+
+
+# Error pages and static files
+
+
+def test_500_page_renders_without_a_request_or_database():
+    html = render_to_string("500.html")
+
+    assert "Something went wrong on our side" in html
+    assert "/static/storefront/css/site.css" in html
+
+
+@pytest.mark.slow
+def test_static_files_are_served_compressed_with_long_cache_lifetimes(rf, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    paths = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    whitenoise = WhiteNoiseMiddleware(get_response=lambda request: HttpResponse(status=404))
+
+    for name in ["storefront/css/site.css", "storefront/js/video-page.js"]:
+        response = whitenoise(rf.get(f"/static/{paths[name]}", HTTP_ACCEPT_ENCODING="gzip"))
+        assert response.status_code == 200
+        assert response["Content-Encoding"] == "gzip"
+        assert "immutable" in response["Cache-Control"]
+        assert "max-age=315360000" in response["Cache-Control"]
