@@ -117,16 +117,19 @@ def media_server(tmp_path_factory):
         yield server
 
 
-def make_video(media_server, offset=timedelta(0)):
-    """A published MP4 video with three 4-second scenes, one product each."""
+def make_video(media_server, offset=timedelta(0), provider="mp4"):
+    """A published video with three 4-second scenes, one product each."""
     video = VideoFactory(title="Neon Test")
-    VideoSourceFactory(
-        video=video,
-        provider="mp4",
-        external_id="",
-        url=f"{media_server.url}/clip.mp4",
-        offset=offset,
-    )
+    if provider == "mp4":
+        VideoSourceFactory(
+            video=video,
+            provider="mp4",
+            external_id="",
+            url=f"{media_server.url}/clip.mp4",
+            offset=offset,
+        )
+    else:
+        VideoSourceFactory(video=video, provider=provider, external_id="abc123", offset=offset)
     scenes, products = [], []
     for index, name in enumerate(["Red Jacket", "Blue Boots", "Gold Hat"]):
         scene = SceneFactory(
@@ -243,3 +246,74 @@ def test_the_source_offset_is_applied(page, media_server):
     assert page.evaluate("document.querySelector('#player-media').currentTime") == pytest.approx(
         10, abs=0.5
     )
+
+
+# YouTube and Vimeo are unreachable from the test machine, so their player APIs are
+# replaced by small fakes that behave as documented; the adapters under test are ours.
+FAKE_YOUTUBE_API = """
+window.YT = {
+  PlayerState: { PLAYING: 1, PAUSED: 2 },
+  Player: class {
+    constructor(element, options) {
+      this.time = 0; this.seeks = []; this.options = options; window.fakePlayer = this;
+      setTimeout(() => options.events.onReady({ target: this }), 0);
+    }
+    getCurrentTime() { return this.time; }
+    seekTo(seconds) { this.time = seconds; this.seeks.push(seconds); }
+    playVideo() { this.options.events.onStateChange({ data: 1 }); }
+  },
+};
+window.onYouTubeIframeAPIReady();
+"""
+
+FAKE_VIMEO_API = """
+window.Vimeo = {
+  Player: class {
+    constructor(element) { this.handlers = {}; this.seeks = []; window.fakePlayer = this; }
+    on(name, callback) { (this.handlers[name] ||= []).push(callback); }
+    emit(name, seconds) { (this.handlers[name] || []).forEach((cb) => cb({ seconds })); }
+    setCurrentTime(seconds) {
+      this.seeks.push(seconds);
+      this.emit("seeked", seconds);
+      return Promise.resolve(seconds);
+    }
+    play() { return Promise.resolve(); }
+  },
+};
+"""
+
+
+def fake_provider(page, api_url, script):
+    page.route(api_url, lambda route: route.fulfill(body=script, content_type="text/javascript"))
+    for embed in ["https://www.youtube-nocookie.com/**", "https://player.vimeo.com/video/**"]:
+        page.route(embed, lambda route: route.fulfill(body="<!doctype html><title>embed</title>"))
+
+
+def test_the_youtube_adapter_polls_time_and_seeks_with_the_offset(page):
+    video, scenes, _ = make_video(None, offset=timedelta(seconds=2), provider="youtube")
+    fake_provider(page, "https://www.youtube.com/iframe_api", FAKE_YOUTUBE_API)
+    page.goto(video.get_absolute_url())
+    page.wait_for_selector("html[data-player-ready='youtube']")
+
+    page.evaluate("() => { fakePlayer.time = 7; fakePlayer.playVideo(); }")
+    wait_for_scene(page, scenes[1])  # player 7 s is timeline 5 s
+    assert visible_scene_products(page) == ["Blue Boots"]
+
+    page.get_by_role("link", name="Part 3").click()
+    wait_for_scene(page, scenes[2])
+    assert page.evaluate("fakePlayer.seeks") == [10]
+
+
+def test_the_vimeo_adapter_follows_timeupdate_and_seeks(page):
+    video, scenes, _ = make_video(None, provider="vimeo")
+    fake_provider(page, "https://player.vimeo.com/api/player.js", FAKE_VIMEO_API)
+    page.goto(video.get_absolute_url())
+    page.wait_for_selector("html[data-player-ready='vimeo']")
+
+    page.evaluate("fakePlayer.emit('timeupdate', 9)")
+    wait_for_scene(page, scenes[2])
+    assert visible_scene_products(page) == ["Gold Hat"]
+
+    page.get_by_role("link", name="Part 1").click()
+    wait_for_scene(page, scenes[0])
+    assert page.evaluate("fakePlayer.seeks") == [0]
