@@ -256,7 +256,8 @@ class ProductListView(AnonymousCacheMixin, ListView):
     """Browse: the API's product filters, facet counts, sorting and pages.
 
     Context: filter (the bound FilterSet), products (the page), facets (name → list of
-    dicts with slug, name, count), sort, sort_choices, querystring.
+    dicts with slug, name, count, selected), sort, sort_choices, artists (for the artist
+    choice), is_filtered.
     """
 
     template_name = "storefront/product_list.html"
@@ -279,6 +280,7 @@ class ProductListView(AnonymousCacheMixin, ListView):
             facets=self.filter.facets() if valid else {},
             sort=self.filter.sort_value(),
             sort_choices=BrowseFilter.SORT_CHOICES,
+            artists=artists_with_videos().only("slug", "name"),
             # Filtered lists are near-duplicates of the full one; search engines skip them.
             is_filtered=any(key != "page" for key in self.request.GET),
         )

@@ -405,8 +405,8 @@ def test_browse_paginates(client):
 def test_browse_query_count_is_constant(client, django_assert_num_queries, count):
     make_shoppable_video(scenes=count, per_scene=1)
 
-    # count, page, images, offers, four facets
-    with django_assert_num_queries(8):
+    # count, page, images, offers, four facets, the artist choice
+    with django_assert_num_queries(9):
         response = client.get(reverse("storefront:product-list"))
 
     assert len(response.context["products"]) == count
