@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The browsable API's "Log in" link: a session with CSRF, for people exploring the API.
+    path("api/auth/", include("rest_framework.urls")),
     # Saved, Following and the profile first, then allauth's sign-in and settings pages.
     path("accounts/", include("storefront.account_urls")),
     path("accounts/", include("allauth.urls")),

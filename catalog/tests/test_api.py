@@ -368,3 +368,16 @@ def test_schema_endpoint_serves_openapi_3(client, db):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert response.json()["openapi"].startswith("3.")
+
+
+def test_browsable_api_offers_a_session_login(client, db):
+    page = client.get("/api/v1/", HTTP_ACCEPT="text/html").content.decode()
+    assert "/api/auth/login/" in page
+    assert client.get("/api/auth/login/").status_code == 200
+
+
+def test_unknown_api_paths_answer_json(client, db):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert "text/html" in client.get("/no-such-page/")["Content-Type"]
