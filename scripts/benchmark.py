@@ -41,6 +41,7 @@ USERNAME = "benchmark-curator"
 # A throwaway login for the local benchmark database; never a production account.
 PASSWORD = "benchmark-curator-password"  # noqa: S105
 SLOW_MS = 300
+REQUEST_TIMEOUT = 60
 QUERY_HEADER = "X-Benchmark-Queries"
 TIME_HEADER = "X-Benchmark-Server-Ms"
 
@@ -126,6 +127,7 @@ class Result:
     server_ms: list[float] = field(default_factory=list)
     queries: set[int] = field(default_factory=set)
     size: int = 0
+    timed_out: bool = False
 
     def percentile(self, values, fraction):
         ordered = sorted(values)
@@ -133,11 +135,11 @@ class Result:
 
     @property
     def p50(self):
-        return statistics.median(self.latencies)
+        return statistics.median(self.latencies) if self.latencies else float("inf")
 
     @property
     def p95(self):
-        return self.percentile(self.latencies, 0.95)
+        return self.percentile(self.latencies, 0.95) if self.latencies else float("inf")
 
 
 class Client:
@@ -148,7 +150,7 @@ class Client:
         self.cookies: dict[str, str] = {}
 
     def request(self, method, path, body=None, headers=None):
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=120)
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
         headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -194,6 +196,14 @@ def wait_for_port(port: int, process, timeout=60.0) -> None:
                 return
         time.sleep(0.2)
     raise SystemExit(f"The server did not listen on {HOST}:{port} within {timeout:.0f} s.")
+
+
+def start_server(port: int):
+    server = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
+        [sys.executable, __file__, "--serve", str(port)], cwd=ROOT
+    )
+    wait_for_port(port, server)
+    return server
 
 
 def free_port() -> int:
@@ -371,7 +381,14 @@ def measure(client, page, requests, warmup, budget) -> Result:
     result = Result(page)
     started = time.monotonic()
     for number in range(warmup + requests):
-        response, content, elapsed = client.request("GET", page.path)
+        try:
+            response, content, elapsed = client.request("GET", page.path)
+        except TimeoutError:
+            result.timed_out = True
+            break
+        if response.status == 405:
+            result.statuses.add(405)
+            break
         if number < warmup:
             continue
         result.statuses.add(response.status)
@@ -388,6 +405,10 @@ def table(results, markdown: bool) -> str:
     header = ["group", "page", "status", "n", "p50 ms", "p95 ms", "server p50", "queries", "KB"]
     rows = []
     for r in results:
+        if r.timed_out and not r.latencies:
+            status = f"timeout > {REQUEST_TIMEOUT} s"
+            rows.append([r.page.group, r.page.label, status, "0", "-", "-", "-", "-", "-"])
+            continue
         queries = "/".join(str(q) for q in sorted(r.queries))
         flag = " SLOW" if r.p50 > SLOW_MS else ""
         rows.append(
@@ -398,7 +419,7 @@ def table(results, markdown: bool) -> str:
                 str(len(r.latencies)),
                 f"{r.p50:.0f}{flag}",
                 f"{r.p95:.0f}",
-                f"{statistics.median(r.server_ms):.0f}",
+                f"{statistics.median(r.server_ms):.0f}" if r.server_ms else "-",
                 queries,
                 f"{r.size / 1024:.0f}",
             ]
@@ -435,6 +456,9 @@ def main() -> None:
         "--budget", type=float, default=30.0, help="seconds per page before stopping early"
     )
     parser.add_argument("--only", help="measure only pages whose label contains this")
+    parser.add_argument(
+        "--group", choices=["admin", "storefront", "api"], help="measure only these pages"
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--port", type=int, help="port for the server (default: a free one)")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -454,26 +478,36 @@ def main() -> None:
     pages = catalog_pages(samples, notes)
     if args.only:
         pages = [page for page in pages if args.only in page.label]
+    if args.group:
+        pages = [page for page in pages if page.group.startswith(args.group)]
     print(
         f"Catalog: {catalog_summary()} on {connection.vendor} ({connection.settings_dict['NAME']})"
     )
     connection.close()
 
     port = args.port or free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
-        [sys.executable, __file__, "--serve", str(port)], cwd=ROOT
-    )
+    server = start_server(port)
     try:
-        wait_for_port(port, server)
         anonymous, curator = Client(port), Client(port)
         curator.log_in(USERNAME, PASSWORD)
         results = []
         for page in pages:
             client = curator if page.as_curator else anonymous
             result = measure(client, page, args.requests, args.warmup, args.budget)
+            if result.statuses == {405}:
+                notes.append(f"{page.label}: skipped, it does not answer GET.")
+                continue
             results.append(result)
+            if result.timed_out:
+                # The server is still busy with the abandoned request: wait for it.
+                server.terminate()
+                server.wait(timeout=10)
+                server = start_server(port)
+                anonymous, curator = Client(port), Client(port)
+                curator.log_in(USERNAME, PASSWORD)
             print(
-                f"  {page.label}: p50 {result.p50:.0f} ms, {sorted(result.queries)} queries",
+                f"  {page.label}: HTTP {sorted(result.statuses)}, p50 {result.p50:.0f} ms, "
+                f"p95 {result.p95:.0f} ms, {sorted(result.queries)} queries",
                 file=sys.stderr,
             )
     finally:
@@ -483,9 +517,10 @@ def main() -> None:
     print(table(results, args.markdown))
     for note in notes:
         print(f"note: {note}")
-    slow = [r for r in results if r.p50 > SLOW_MS]
+    slow = [r for r in results if r.p50 > SLOW_MS or r.timed_out]
     for r in slow:
-        print(f"slow: {r.page.label} ({r.page.path}) p50 {r.p50:.0f} ms")
+        timing = f"timed out after {REQUEST_TIMEOUT} s" if r.timed_out else f"p50 {r.p50:.0f} ms"
+        print(f"slow: {r.page.label} ({r.page.path}) {timing}")
     errors = [r for r in results if any(status >= 500 for status in r.statuses)]
     for r in errors:
         print(f"error: {r.page.label} ({r.page.path}) answered {sorted(r.statuses)}")
