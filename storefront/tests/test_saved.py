@@ -1,8 +1,10 @@
 """Saving products and following artists: the endpoints, the lists and the home section."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import pytest
@@ -150,8 +152,6 @@ def test_followed_videos_are_the_published_videos_of_followed_artists_once_each(
 
 
 def test_anonymous_visitors_have_no_saves_or_follows():
-    from django.contrib.auth.models import AnonymousUser
-
     assert list(SavedProduct.objects.by(AnonymousUser())) == []
     assert list(FollowedArtist.objects.by(AnonymousUser()).videos()) == []
 
@@ -482,3 +482,70 @@ def test_home_for_a_member_runs_a_fixed_number_of_queries_whatever_they_follow(
 
     assert response.status_code == 200
     assert len(response.context["followed_videos"]) == min(2 * count, 8)
+
+
+# The buttons on the storefront's pages
+
+
+def test_product_page_shows_the_save_button_pressed_once_saved(shopper, shopper_client):
+    product = published_product()
+    before = shopper_client.get(product.get_absolute_url()).content.decode()
+    services.save_product(user=shopper, product=product)
+    after = shopper_client.get(product.get_absolute_url()).content.decode()
+
+    assert f'aria-label="Save {product}"' in before
+    assert 'aria-pressed="false"' in before
+    assert reverse("accounts:save-product", args=[product.slug]) in before
+    assert 'aria-pressed="true"' in after
+    assert f'action="{reverse("accounts:unsave-product", args=[product.slug])}"' in after
+
+
+def test_artist_page_shows_the_follow_button_pressed_once_followed(shopper, shopper_client):
+    artist = ArtistFactory()
+    VideoFactory(artists=[artist])
+    before = shopper_client.get(artist.get_absolute_url()).content.decode()
+    services.follow_artist(user=shopper, artist=artist)
+    after = shopper_client.get(artist.get_absolute_url()).content.decode()
+
+    assert f'aria-label="Follow {artist}"' in before
+    assert 'aria-pressed="false"' in before
+    assert 'aria-pressed="true"' in after
+    assert f'action="{reverse("accounts:unfollow-artist", args=[artist.slug])}"' in after
+
+
+def test_visitors_get_a_sign_in_link_and_the_page_stays_publicly_cacheable():
+    product = published_product()
+
+    response = Client().get(product.get_absolute_url())
+
+    body = response.content.decode()
+    login = reverse("account_login")
+    assert f'href="{login}?next=/products/{product.slug}/"' in body
+    assert "csrfmiddlewaretoken" not in body
+    assert "public" in response["Cache-Control"]
+    assert not response.cookies
+
+
+def product_list_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("storefront:product-list"))
+    assert response.status_code == 200
+    return [query["sql"] for query in queries], response.content.decode()
+
+
+def test_browsing_as_a_member_adds_one_query_for_the_saved_ids_whatever_the_page_size(
+    shopper, shopper_client
+):
+    OfferFactory(product=published_product())
+    services.save_product(user=shopper, product=published_product())
+    few, _ = product_list_queries(shopper_client)
+    for _ in range(6):
+        product = published_product()
+        OfferFactory(product=product)
+        services.save_product(user=shopper, product=product)
+
+    many, body = product_list_queries(shopper_client)
+
+    assert len(many) == len(few)
+    assert len([sql for sql in many if "storefront_savedproduct" in sql]) == 1
+    assert body.count('aria-pressed="true"') == 7
