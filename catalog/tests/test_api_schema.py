@@ -6,6 +6,9 @@ project's own WSGI application in-process, with a curator's token so that writes
 
 import functools
 
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
 import pytest
 import schemathesis
 from drf_spectacular.generators import SchemaGenerator
@@ -93,7 +96,22 @@ def test_schema_names_every_parameter_and_response():
 
 
 @pytest.fixture
-def curator_token(db, settings):
+def keep_test_connection():
+    """Stop the WSGI handler closing the test's database connection after each request.
+
+    Django closes connections whose autocommit state looks unusual at request boundaries;
+    inside a test transaction that would drop the transaction (MariaDB) and its data.
+    Django's own test client does the same disconnecting.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def curator_token(db, settings, keep_test_connection):
     # The fuzz run sends a few hundred requests; keep it clear of the production rates.
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
