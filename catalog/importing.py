@@ -386,7 +386,8 @@ class RowValidator:
             raw = getattr(instance, f.attname)
             if f.blank and raw in f.empty_values:
                 continue
-            key = (f.attname, raw) if (f.choices or raw is None) else None
+            plain = raw is None or isinstance(raw, str | int | float)
+            key = (f.attname, raw) if plain and (f.choices or raw is None) else None
             outcome = self.memo.get(key) if key else None
             if outcome is None:
                 outcome = self._clean_field(f, raw, instance)
@@ -401,7 +402,10 @@ class RowValidator:
             try:
                 instance.clean()
             except ValidationError as error:
-                errors = error.update_error_dict(errors)
+                if hasattr(error, "error_dict"):
+                    errors = error.message_dict
+                else:
+                    errors = {"row": error.messages}
         return errors
 
     def _clean_field(self, f, raw, instance):
