@@ -10,7 +10,7 @@ PORT ?= 8000
 # Debian packages: the MySQL client headers that mysqlclient compiles against, and
 # Chromium for the browser tests (Playwright drives the system browser; it downloads none).
 OS_PACKAGES := default-libmysqlclient-dev pkg-config build-essential
-BROWSER_PACKAGES := chromium
+BROWSER_PACKAGES := chromium ffmpeg
 
 .PHONY: run test setup os-deps browser-deps migrate demo lint format bench clean
 
@@ -47,9 +47,10 @@ os-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# ffmpeg cuts the HLS copy of the demo clip that the player's browser tests stream.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Chromium for the browser tests"; \
+	@{ command -v chromium && command -v ffmpeg; } >/dev/null 2>&1 || { \
+	  echo "Installing Chromium and ffmpeg for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); }
 
 # The demo catalog alone (make run loads it too): fixtures/demo_catalog.json and its media.

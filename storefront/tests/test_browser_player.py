@@ -27,10 +27,15 @@ DEMO_MP4S = sorted((Path(settings.BASE_DIR) / "fixtures/media/demo/videos/source
 
 
 class RangeRequestHandler(SimpleHTTPRequestHandler):
-    """Serve files with byte ranges, as a CDN does, so that the browser can seek."""
+    """Serve files with byte ranges and CORS, as a CDN does, so that the browser can seek."""
 
     def log_message(self, format, *args):
         pass
+
+    def end_headers(self):
+        # hls.js fetches playlists and segments with XHR, which a CDN allows by CORS.
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
 
     def send_head(self):
         header = self.headers.get("Range", "")
@@ -113,6 +118,29 @@ def media_server(tmp_path_factory):
             ],
             check=True,
         )
+    ffmpeg = shutil.which("ffmpeg")
+    if not ffmpeg:
+        pytest.fail("ffmpeg is needed to cut the HLS copy (make test installs it).")
+    # The same clip as an HLS stream: a VOD playlist of 4-second segments.
+    subprocess.run(  # noqa: S603 - fixed arguments, no user input
+        [
+            ffmpeg,
+            "-loglevel",
+            "error",
+            "-i",
+            str(target),
+            "-c",
+            "copy",
+            "-f",
+            "hls",
+            "-hls_time",
+            "4",
+            "-hls_playlist_type",
+            "vod",
+            str(folder / "clip.m3u8"),
+        ],
+        check=True,
+    )
     with LocalServer(folder) as server:
         yield server
 
@@ -120,12 +148,12 @@ def media_server(tmp_path_factory):
 def make_video(media_server, offset=timedelta(0), provider="mp4"):
     """A published video with three 4-second scenes, one product each."""
     video = VideoFactory(title="Neon Test")
-    if provider == "mp4":
+    if provider in ("mp4", "hls"):
         VideoSourceFactory(
             video=video,
-            provider="mp4",
+            provider=provider,
             external_id="",
-            url=f"{media_server.url}/clip.mp4",
+            url=f"{media_server.url}/clip.{'mp4' if provider == 'mp4' else 'm3u8'}",
             offset=offset,
         )
     else:
@@ -317,3 +345,25 @@ def test_the_vimeo_adapter_follows_timeupdate_and_seeks(page):
     page.get_by_role("link", name="Part 1").click()
     wait_for_scene(page, scenes[0])
     assert page.evaluate("fakePlayer.seeks") == [0]
+
+
+def test_an_hls_stream_plays_through_hls_js_where_the_browser_has_no_native_hls(
+    page, media_server
+):
+    # Chromium here plays HLS natively; pretend it does not, as Firefox does not.
+    page.add_init_script(
+        "const original = HTMLMediaElement.prototype.canPlayType;"
+        "HTMLMediaElement.prototype.canPlayType = function (type) {"
+        "  return type.includes('mpegurl') ? '' : original.call(this, type); };"
+    )
+    video, scenes, _ = make_video(media_server, provider="hls")
+    page.goto(video.get_absolute_url())
+    page.wait_for_selector("html[data-player-ready='hls']")
+
+    assert page.evaluate("typeof window.Hls") == "function"
+    page.wait_for_function("document.querySelector('#player-media').readyState >= 1")
+    page.get_by_role("link", name="Part 3").click()
+    wait_for_scene(page, scenes[2])
+    assert visible_scene_products(page) == ["Gold Hat"]
+    page.wait_for_function("document.querySelector('#player-media').currentTime >= 8")
+    assert page.locator(".player__fallback").is_hidden()

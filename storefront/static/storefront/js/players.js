@@ -50,10 +50,25 @@ function mediaAdapter(video) {
   };
 }
 
-function hlsAdapter(video) {
-  const fallback = video.parentElement.querySelector(".player__fallback");
-  if (!video.canPlayType("application/vnd.apple.mpegurl") && fallback) {
-    fallback.hidden = false;
+async function hlsAdapter(video, root) {
+  // Safari and recent Chromium play HLS themselves; elsewhere the vendored hls.js feeds
+  // the same <video> through Media Source Extensions. It is loaded only for HLS pages.
+  if (!video.canPlayType("application/vnd.apple.mpegurl") && root.dataset.hlsScript) {
+    try {
+      await loadScript(root.dataset.hlsScript);
+    } catch {
+      // Fall through to the message below.
+    }
+    if (window.Hls && window.Hls.isSupported()) {
+      const src = video.getAttribute("src").split("#")[0];
+      video.removeAttribute("src");
+      const hls = new window.Hls();
+      hls.loadSource(src);
+      hls.attachMedia(video);
+      return mediaAdapter(video);
+    }
+    const fallback = root.querySelector(".player__fallback");
+    if (fallback) fallback.hidden = false;
   }
   return mediaAdapter(video);
 }
@@ -122,7 +137,7 @@ async function vimeoAdapter(iframe) {
 
 const ADAPTERS = {
   mp4: (root) => mediaAdapter(root.querySelector("video")),
-  hls: (root) => hlsAdapter(root.querySelector("video")),
+  hls: (root) => hlsAdapter(root.querySelector("video"), root),
   youtube: (root) => youtubeAdapter(root.querySelector("iframe")),
   vimeo: (root) => vimeoAdapter(root.querySelector("iframe")),
 };
