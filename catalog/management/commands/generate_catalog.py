@@ -98,6 +98,8 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
             self.write_table("Deleted", deleted, monotonic() - started)
 
+        # The raw stream: OutputWrapper ends every write with a newline, which would break
+        # tqdm's redrawing of one line.
         progress = TqdmProgress(self.stderr._out, enabled=verbosity > 0)
         generator = SyntheticCatalog(
             catalog_size, seed=seed, batch_size=batch_size, progress=progress
