@@ -248,6 +248,8 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(member):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [member.email]
+    assert message.subject == "[Inspired] Password Reset Email"
+    assert "Hello from Inspired!" in message.body
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", message.body)
     assert link, message.body
 
