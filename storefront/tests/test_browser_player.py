@@ -266,14 +266,13 @@ def test_the_source_offset_is_applied(page, media_server):
     video, scenes, _ = make_video(media_server, offset=timedelta(seconds=2))
     open_video(page, video)
 
-    page.evaluate("document.querySelector('#player-media').currentTime = 5.5")
-    wait_for_scene(page, scenes[0])  # timeline 3.5 s
+    page.evaluate("document.querySelector('#player-media').currentTime = 9")
+    wait_for_scene(page, scenes[1])  # timeline 7 s; without the offset it would be Part 3
 
-    page.get_by_role("link", name="Part 3").click()
-    wait_for_scene(page, scenes[2])
-    assert page.evaluate("document.querySelector('#player-media').currentTime") == pytest.approx(
-        10, abs=0.5
-    )
+    page.get_by_role("link", name="Part 1").click()
+    wait_for_scene(page, scenes[0])
+    # The chapter starts playing, so the clock may have moved on a little from 2 s.
+    assert 1.9 <= page.evaluate("document.querySelector('#player-media').currentTime") < 4
 
 
 # YouTube and Vimeo are unreachable from the test machine, so their player APIs are
