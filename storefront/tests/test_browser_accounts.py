@@ -30,6 +30,14 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture
+def page(page):
+    yield page
+    # No request of this test may still be running on the live server when its database
+    # is flushed and restored for the next test.
+    page.wait_for_load_state("networkidle")
+
+
 def account_nav(page):
     return page.locator("nav.account-nav")
 
@@ -170,6 +178,7 @@ def test_buttons_work_without_javascript(browser, django_db_serialized_rollback,
             "aria-pressed", "true"
         )
         assert FollowedArtist.objects.filter(user=user, artist=artist).exists()
+        page.wait_for_load_state("networkidle")
     finally:
         context.close()
 
