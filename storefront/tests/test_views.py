@@ -46,7 +46,7 @@ def make_shoppable_video(scenes=3, per_scene=2, **video_kwargs):
         )
         scene.cast_members.add(cast)
         for extra in range(per_scene):
-            tier = {} if extra == 0 else {"affordable": True}
+            tier = [{}, {"affordable": True}, {"premium": True}][extra % 3]
             product = ProductFactory(**tier)
             ProductImageFactory(product=product, position=0)
             OfferFactory(product=product, price=Decimal("50.00"))
