@@ -305,7 +305,7 @@ def catalog_pages(samples, notes):
         if opts.app_label != "catalog":
             continue
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        pages.append(Page("admin list", opts.verbose_name_plural, url, as_curator=True))
+        pages.append(Page("admin list", str(opts.verbose_name_plural), url, as_curator=True))
     for name in ("video", "scene", "product"):
         if samples[name] is None:
             notes.append(f"admin change form of a {name}: skipped, no published {name}.")
