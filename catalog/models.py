@@ -874,6 +874,8 @@ class ClickDaily(TimeStampedModel):
             models.Index(
                 fields=["retailer", "day", "clicks"], name="catalog_clickdaily_by_retailer"
             ),
+            # The artist filter starts from the artist's few videos.
+            models.Index(fields=["video", "day", "clicks"], name="catalog_clickdaily_by_video"),
         ]
 
     def __str__(self):
