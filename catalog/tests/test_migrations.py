@@ -1,6 +1,7 @@
-import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
+
+import pytest
 
 from catalog.groups import CURATORS
 from catalog.models import ProductStyle, ProductType

@@ -1,11 +1,12 @@
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+
+import pytest
 
 from catalog.models import (
     Appearance,
