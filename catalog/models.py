@@ -389,17 +389,25 @@ class CastMember(TimeStampedModel):
 # Products and where to buy them
 
 
+def product_is_published(product_ref):
+    """Return a condition that holds where the product at `product_ref` is in a published video.
+
+    EXISTS rather than a join keeps one row per product without DISTINCT, and lets the
+    database walk the outer table in index order and stop at the page's LIMIT.
+    """
+    shown = VideoProduct.objects.filter(
+        product=OuterRef(product_ref), video__status=Video.Status.PUBLISHED
+    )
+    seen = Appearance.objects.filter(
+        product=OuterRef(product_ref), scene__video__status=Video.Status.PUBLISHED
+    )
+    return Q(Exists(shown)) | Q(Exists(seen))
+
+
 class ProductQuerySet(TimeStampedQuerySet):
     def published(self):
         """Return products that appear in at least one published video."""
-        # EXISTS rather than a join keeps one row per product without DISTINCT.
-        shown = VideoProduct.objects.filter(
-            product=OuterRef("pk"), video__status=Video.Status.PUBLISHED
-        )
-        seen = Appearance.objects.filter(
-            product=OuterRef("pk"), scene__video__status=Video.Status.PUBLISHED
-        )
-        return self.filter(Q(Exists(shown)) | Q(Exists(seen)))
+        return self.filter(product_is_published("pk"))
 
     def visible_to(self, user):
         """Return every product for staff, the published ones for everybody else."""
@@ -475,6 +483,12 @@ class Product(TimeStampedModel):
 
 
 class ProductImageQuerySet(TimeStampedQuerySet):
+    def visible_to(self, user):
+        """Return every image for staff, those of published products for everybody else."""
+        if user is not None and user.is_staff:
+            return self
+        return self.filter(product_is_published("product_id"))
+
     def get_by_natural_key(self, upc, position):
         return self.get(product__upc=upc, position=position)
 
@@ -552,6 +566,12 @@ class Retailer(TimeStampedModel):
 
 
 class OfferQuerySet(TimeStampedQuerySet):
+    def visible_to(self, user):
+        """Return every offer for staff, those of published products for everybody else."""
+        if user is not None and user.is_staff:
+            return self
+        return self.filter(product_is_published("product_id"))
+
     def healthy(self):
         """Return offers whose link passed its last checks (hidden after repeated failures)."""
         return self.filter(failed_checks__lt=settings.CATALOG_OFFER_MAX_FAILED_CHECKS)
