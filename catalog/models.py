@@ -177,6 +177,8 @@ class Video(TimeStampedModel):
             models.Index(fields=["status", "-release_date"], name="catalog_video_status_release"),
             models.Index(fields=["status", "is_featured"], name="catalog_video_status_featured"),
             models.Index(fields=["title"], name="catalog_video_title"),
+            # Staff lists skip the status filter, so they need release date on its own.
+            models.Index(fields=["-release_date"], name="catalog_video_release"),
         ]
 
     def __str__(self):
@@ -665,6 +667,7 @@ class Offer(TimeStampedModel):
             models.Index(fields=["price"], name="catalog_offer_price"),
             models.Index(fields=["failed_checks"], name="catalog_offer_failed_checks"),
             models.Index(fields=["last_checked_at"], name="catalog_offer_last_checked"),
+            models.Index(fields=["availability", "id"], name="catalog_offer_availability"),
         ]
 
     def __str__(self):
