@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_duration
@@ -429,17 +429,17 @@ class ProductQuerySet(TimeStampedQuerySet):
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
             Prefetch(
                 "offers",
-                queryset=Offer.objects.shoppable().select_related("retailer").order_by("price"),
+                queryset=Offer.objects.shoppable().select_related("retailer").by_price(),
                 to_attr="shoppable_offers",
             ),
         )
 
     def for_detail(self):
-        """Load a product page: everything of a card plus every offer and the videos."""
+        """Load a product page: everything of a card plus every offer."""
         return self.for_listing().prefetch_related(
             Prefetch(
                 "offers",
-                queryset=Offer.objects.select_related("retailer").order_by("price", "id"),
+                queryset=Offer.objects.select_related("retailer").by_price(),
                 to_attr="all_offers",
             ),
         )
@@ -573,6 +573,17 @@ class OfferQuerySet(TimeStampedQuerySet):
         if user is not None and user.is_staff:
             return self
         return self.filter(product_is_published("product_id"))
+
+    def by_price(self):
+        """Order offers cheapest first, those in the site's currency before the others.
+
+        Prices in different currencies cannot be compared without exchange rates, so the
+        "best" and "from" prices are always taken from the site's currency when it has one.
+        """
+        in_site_currency = Case(
+            When(currency=settings.CATALOG_CURRENCY, then=Value(0)), default=Value(1)
+        )
+        return self.order_by(in_site_currency, "price", "id")
 
     def healthy(self):
         """Return offers whose link passed its last checks (hidden after repeated failures)."""

@@ -294,6 +294,8 @@ CORS_URLS_REGEX = r"^/api/.*$"
 
 # Catalog
 
+# Best and "from" prices are taken in this ISO 4217 currency when a product has offers in it.
+CATALOG_CURRENCY = os.environ.get("CATALOG_CURRENCY", "USD")
 # Offers that failed this many link checks in a row are hidden from the storefront.
 CATALOG_OFFER_MAX_FAILED_CHECKS = int(os.environ.get("CATALOG_OFFER_MAX_FAILED_CHECKS", "3"))
 

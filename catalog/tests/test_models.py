@@ -303,3 +303,14 @@ def test_natural_keys_round_trip():
 
 def test_timestamps_are_timezone_aware():
     assert timezone.is_aware(ArtistFactory().created_at)
+
+
+def test_best_price_prefers_the_site_currency(settings):
+    settings.CATALOG_CURRENCY = "USD"
+    product = ProductFactory()
+    pounds = OfferFactory(product=product, currency="GBP", price=Decimal("110.00"))
+    dollars = OfferFactory(product=product, currency="USD", price=Decimal("140.00"))
+    cheaper_dollars = OfferFactory(product=product, currency="USD", price=Decimal("120.00"))
+    loaded = Product.objects.for_detail().get(pk=product.pk)
+    assert loaded.shoppable_offers == [cheaper_dollars, dollars, pounds]
+    assert loaded.all_offers == [cheaper_dollars, dollars, pounds]
