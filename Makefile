@@ -14,11 +14,13 @@ BROWSER_PACKAGES := chromium ffmpeg
 
 .PHONY: run test setup os-deps browser-deps migrate demo lint format bench clean
 
-run: setup
-	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
+run: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_curator
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+migrate: setup
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 
 test: setup browser-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -54,8 +56,7 @@ browser-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); }
 
 # The demo catalog alone (make run loads it too): fixtures/demo_catalog.json and its media.
-demo: setup
-	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
+demo: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
 
 bench: setup
