@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 import pytest
 
@@ -493,7 +494,7 @@ def test_product_page_shows_the_save_button_pressed_once_saved(shopper, shopper_
     services.save_product(user=shopper, product=product)
     after = shopper_client.get(product.get_absolute_url()).content.decode()
 
-    assert f'aria-label="Save {product}"' in before
+    assert f'aria-label="Save {escape(product)}"' in before
     assert 'aria-pressed="false"' in before
     assert reverse("accounts:save-product", args=[product.slug]) in before
     assert 'aria-pressed="true"' in after
