@@ -1,11 +1,11 @@
 """Browse: the API's ProductFilter plus what only the storefront needs (sorting, facets)."""
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 
 import django_filters
 
 from catalog.filters import ProductFilter
-from catalog.models import Offer, Retailer
+from catalog.models import Offer
 
 
 class BrowseFilter(ProductFilter):
@@ -76,14 +76,13 @@ class BrowseFilter(ProductFilter):
             .order_by("rank", "label")
         )
         # One offer per product and retailer (a constraint), so offers counted are products.
+        # Joined from the products rather than IN (subquery) from the retailers: MariaDB
+        # runs the subquery once per offer otherwise (59 s against 7 s on a million offers).
         retailers = (
-            Retailer.objects.annotate(
-                count=Count(
-                    "offers", filter=Q(offers__product__in=self._without("retailer").values("pk"))
-                )
-            )
-            .filter(count__gt=0)
-            .values("count", value=F("slug"), label=F("name"))
+            self._without("retailer")
+            .filter(offers__isnull=False)
+            .values(value=F("offers__retailer__slug"), label=F("offers__retailer__name"))
+            .annotate(count=Count("pk"))
             .order_by("label")
         )
         brands = (
