@@ -314,3 +314,16 @@ def test_best_price_prefers_the_site_currency(settings):
     loaded = Product.objects.for_detail().get(pk=product.pk)
     assert loaded.shoppable_offers == [cheaper_dollars, dollars, pounds]
     assert loaded.all_offers == [cheaper_dollars, dollars, pounds]
+
+
+@pytest.mark.parametrize("model", [Artist, Product, ProductType, ProductStyle, Video, VideoSource])
+def test_unknown_field_is_refused(model):
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        model(no_such_field="x")
+
+
+def test_two_images_of_a_product_may_share_a_picture():
+    first = ProductImageFactory()
+    second = ProductImageFactory(product=first.product, image=first.image.name)
+    assert first.product.images.count() == 2
+    assert second.image.name == first.image.name
