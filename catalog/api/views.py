@@ -338,10 +338,7 @@ class ProductTypeViewSet(CatalogViewSet):
     search_fields = ["name"]
     ordering_fields = ["id", "name", "updated_at"]
     ordering = ["name"]
-    queryset = ProductType.objects.none()
-
-    def get_queryset(self):
-        return ProductType.objects.all()
+    queryset = ProductType.objects.all()
 
 
 @write_schema(serializers.ProductStyleSerializer)
@@ -351,10 +348,7 @@ class ProductStyleViewSet(CatalogViewSet):
     search_fields = ["name"]
     ordering_fields = ["id", "name", "updated_at"]
     ordering = ["name"]
-    queryset = ProductStyle.objects.none()
-
-    def get_queryset(self):
-        return ProductStyle.objects.all()
+    queryset = ProductStyle.objects.all()
 
 
 @write_schema(serializers.RetailerSerializer)
@@ -364,10 +358,7 @@ class RetailerViewSet(CatalogViewSet):
     search_fields = ["name"]
     ordering_fields = ["id", "name", "updated_at"]
     ordering = ["name"]
-    queryset = Retailer.objects.none()
-
-    def get_queryset(self):
-        return Retailer.objects.all()
+    queryset = Retailer.objects.all()
 
 
 @write_schema(serializers.OfferSerializer)

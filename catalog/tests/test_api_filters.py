@@ -42,6 +42,7 @@ def test_products_by_type_style_brand_and_slug(api_client):
     shirt = published(ProductFactory(brand="Levi's"))
     jacket = published(
         ProductFactory(
+            brand="Acne Studios",
             product_type=models.ProductType.objects.get(slug="jacket"),
             style=models.ProductStyle.objects.get(slug="high_end"),
         )
