@@ -10,6 +10,7 @@ parent had.
 """
 
 import json
+import re
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -148,6 +149,32 @@ class NaturalKeyInstanceLoader(ModelInstanceLoader):
             return None
 
 
+# Spreadsheet formulas
+
+# A text cell that starts like a formula is run by Excel and LibreOffice when the file is
+# opened ("CSV injection"). Such a cell is written with a leading apostrophe, which makes
+# it text, and an import takes the apostrophe off again, so an export imports back
+# unchanged. Cells that already start with apostrophes before such a character get one
+# more, which keeps the two directions exact inverses. A resource does not know the file
+# format, so JSON exports carry the apostrophe as well, and lose it on import the same way.
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+ESCAPED_FORMULA_START = re.compile(r"'+[=+\-@\t\r]")
+
+
+def escape_formula(value):
+    """Return a cell that a spreadsheet shows as text rather than runs as a formula."""
+    if isinstance(value, str) and FORMULA_START.match(value):
+        return f"'{value}"
+    return value
+
+
+def unescape_formula(value):
+    """Return the cell that `escape_formula()` was given."""
+    if isinstance(value, str) and ESCAPED_FORMULA_START.match(value):
+        return value[1:]
+    return value
+
+
 # The shared behaviour
 
 
@@ -170,9 +197,12 @@ class CatalogResource(resources.ModelResource):
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, NaturalKeyWidget) and field.column_name in dataset.headers:
-                widget.prime(dataset[field.column_name])
+                widget.prime(unescape_formula(value) for value in dataset[field.column_name])
 
     def before_import_row(self, row, **kwargs):
+        for column, value in row.items():
+            row[column] = unescape_formula(value)
+
         # The slug is the natural key: derive it before the row is matched, so that a
         # file that leaves it empty still finds the row it created last time.
         if self.slug_from and not cell_text(row.get("slug")):
@@ -216,6 +246,14 @@ class CatalogResource(resources.ModelResource):
                 getattr(self, f"write_{name}")(instance, value)
 
     def export_field(self, field, instance, **kwargs):
+        value = self.export_value(field, instance, **kwargs)
+        if isinstance(field.widget, widgets.NumberWidget):
+            # A number the widget wrote ("-5.00" in CSV) runs nothing, and an apostrophe
+            # would turn it into text that no longer adds up.
+            return value
+        return escape_formula(value)
+
+    def export_value(self, field, instance, **kwargs):
         name = self.get_field_name(field)
         if name in self.nested:
             # The preview's "new" side shows what the file asks for, not what is stored.

@@ -364,5 +364,11 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_CHUNK_SIZE = 1000
+# Cells that start like a formula (=, +, -, @) are exported behind an apostrophe by
+# CatalogResource (catalog/resources.py), and imported back without it. The library's own
+# switch stays off: in 4.4.3 it only deletes a leading "=" ("+", "-" and "@" formulas pass,
+# and a name "=Sale" re-imports as "Sale"), and it writes every XLSX cell as text, so an
+# empty date comes back as "None" and the file no longer imports.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Image URLs in product imports are fetched through the link checker's guard
 # (catalog/linkcheck.py), with its limits and its CATALOG_LINKCHECK_ALLOWED_HOSTS.
