@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.models import Offer
+from catalog.models import Appearance, Offer, ProductImage
 
 from .factories import (
     AppearanceFactory,
@@ -294,6 +294,47 @@ def test_offers_page_by_cursor_in_price_order(api_client, db):
     second = api_client.get(first["next"]).json()
     assert [row["price"] for row in second["results"]] == ["30.00"]
     assert "count" not in first
+
+
+def make_shown_image():
+    image = ProductImageFactory()
+    VideoProductFactory(product=image.product)
+    return image
+
+
+CURSOR_LISTS = [
+    ("appearance-list", AppearanceFactory, Appearance),
+    ("productimage-list", make_shown_image, ProductImage),
+]
+
+
+def follow_pages(client, url, params):
+    """Return every page of a cursor list, following `next` from the first."""
+    pages = [client.get(url, params).json()]
+    while pages[-1]["next"]:
+        assert len(pages) < 10, "the cursor never ends"
+        pages.append(client.get(pages[-1]["next"]).json())
+    return pages
+
+
+@pytest.mark.parametrize(("name", "make", "model"), CURSOR_LISTS, ids=["appearances", "images"])
+@pytest.mark.parametrize("ordering", ["id", "-id", "updated_at", "-updated_at"])
+def test_large_lists_page_by_cursor_through_every_row_once(
+    api_client, name, make, model, ordering
+):
+    rows = [make() for _ in range(7)]
+    # Rows written in one feed share a timestamp; the id breaks the tie on every page.
+    model.objects.filter(pk__in=[row.pk for row in rows[2:5]]).update(
+        updated_at=rows[2].updated_at
+    )
+
+    pages = follow_pages(api_client, api_url(name), {"ordering": ordering, "page_size": 3})
+
+    assert [len(page["results"]) for page in pages] == [3, 3, 1]
+    assert all("count" not in page for page in pages)
+    seen = [row["id"] for page in pages for row in page["results"]]
+    expected = model.objects.order_by(ordering, ordering.replace("updated_at", "id"))
+    assert seen == list(expected.values_list("id", flat=True))
 
 
 def test_bad_cursor_is_a_client_error(api_client, db):
