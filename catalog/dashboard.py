@@ -1,17 +1,24 @@
-"""The curators' click analytics: a daily roll-up of clicks and the admin dashboard over it.
+"""The curators' click analytics: daily roll-ups of clicks and the admin dashboard over them.
 
 Raw clicks grow by the million; GROUP BY over them for every dashboard view would take
-seconds. `refresh_click_rollup()` folds new clicks into ClickDaily (one row per day and
-video, scene, product and retailer) and the dashboard only ever reads ClickDaily.
+seconds. `refresh_click_rollup()` folds new clicks into two roll-ups, and the dashboard
+only ever reads those:
+
+- ClickDailyTotal: per day, one row per clicked video, scene, product, retailer and
+  artist. The unfiltered dashboard (the default view) reads it.
+- ClickDaily: per day, one row per (video, scene, product, retailer) combination. The
+  artist and retailer filters read it, narrowed first by their index.
 """
 
 import csv
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import batched
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
 from django.http import HttpResponse
@@ -23,6 +30,7 @@ from .models import (
     Artist,
     Click,
     ClickDaily,
+    ClickDailyTotal,
     ClickRollupState,
     Product,
     Retailer,
@@ -33,23 +41,40 @@ from .models import (
 # Clicks younger than this are left for the next refresh: a click whose INSERT has not
 # committed yet may hold a lower id than one that has, and the watermark must not pass it.
 ROLLUP_SETTLE = timedelta(seconds=5)
-ROLLUP_CHUNK = 200_000
+# Ids folded per transaction, and at most per dashboard view: a longer backlog is the
+# job of `manage.py rollup_clicks`, so that no page view waits for it.
+ROLLUP_CHUNK = 100_000
 DEFAULT_DAYS = 30
 MAX_DAYS = 731
 TOP_LIMIT = 10
 
+COMBINATION = ("day", "video_id", "scene_id", "product_id", "retailer_id")
+Subject = ClickDailyTotal.Subject
+Grain = ClickDailyTotal.Grain
 
-# The roll-up
+
+# The roll-ups
 
 
-def refresh_click_rollup(*, now=None) -> int:
-    """Fold clicks recorded since the last refresh into ClickDaily; return how many."""
+def pending_click_range(*, now=None) -> tuple[int, int | None]:
+    """Return (last id rolled up, last id ready to roll up, or None when up to date)."""
     now = now or timezone.now()
     state, _ = ClickRollupState.objects.get_or_create(pk=1)
-    start = state.last_click_id
-    end = Click.objects.filter(id__gt=start, created_at__lte=now - ROLLUP_SETTLE).aggregate(
-        last=Max("id")
-    )["last"]
+    ready = Click.objects.filter(
+        id__gt=state.last_click_id, created_at__lte=now - ROLLUP_SETTLE
+    ).aggregate(last=Max("id"))["last"]
+    return state.last_click_id, ready
+
+
+def refresh_click_rollup(*, now=None, limit=None, on_chunk=None) -> int:
+    """Fold clicks recorded since the last refresh into the roll-ups; return how many.
+
+    `limit` caps the ids read (a page view passes one chunk); `on_chunk(ids, clicks)` is
+    told of each committed chunk, for a progress bar.
+    """
+    start, end = pending_click_range(now=now)
+    if end is not None and limit is not None:
+        end = min(end, start + limit)
     folded = 0
     # A long backlog (the first run on a million clicks) goes in slices of ids, so that
     # memory stays flat and each transaction stays short.
@@ -57,51 +82,134 @@ def refresh_click_rollup(*, now=None) -> int:
         stop = min(start + ROLLUP_CHUNK, end)
         with transaction.atomic():
             # Claim the id range first. A refresh running at the same time read the same
-            # watermark; its claim then updates no row and it backs off, so no click is
-            # counted twice.
+            # watermark; its claim waits for this transaction's row lock, then updates no
+            # row and it backs off, so no click is counted twice.
             claimed = ClickRollupState.objects.filter(pk=1, last_click_id=start).update(
                 last_click_id=stop
             )
             if not claimed:
                 break
-            counted = list(
-                Click.objects.filter(id__gt=start, id__lte=stop)
+            combinations = {
+                tuple(row[:-1]): row[-1]
+                for row in Click.objects.filter(id__gt=start, id__lte=stop)
                 .annotate(day=TruncDate("created_at"))
-                .values("day", "video_id", "scene_id", "product_id", "retailer_id")
+                .values_list(*COMBINATION)
                 .annotate(clicks=Count("id"))
                 .order_by()
-            )
-            _merge_into_rollup(counted)
-        folded += sum(row["clicks"] for row in counted)
+            }
+            _merge_combinations(combinations)
+            _add_totals(totals(combinations))
+        chunk_clicks = sum(combinations.values())
+        folded += chunk_clicks
+        if on_chunk is not None:
+            on_chunk(stop - start, chunk_clicks)
         start = stop
     return folded
 
 
-def _merge_into_rollup(counted: list[dict]) -> None:
-    def key(row):
-        return (
-            row["day"],
-            row["video_id"],
-            row["scene_id"],
-            row["product_id"],
-            row["retailer_id"],
-        )
+def totals(combinations: dict) -> Counter:
+    """Sum per-combination counts into {(subject, grain, period start, id): clicks}."""
+    video_ids = {video_id for _, video_id, *_ in combinations if video_id is not None}
+    credits = defaultdict(list)
+    for video_id, artist_id in Video.artists.through.objects.filter(
+        video_id__in=video_ids
+    ).values_list("video_id", "artist_id"):
+        credits[video_id].append(artist_id)
+    none = ClickDailyTotal.NONE
+    by_day = Counter()
+    for (day, video_id, scene_id, product_id, retailer_id), clicks in combinations.items():
+        by_day[Subject.VIDEO, day, video_id or none] += clicks
+        by_day[Subject.SCENE, day, scene_id or none] += clicks
+        by_day[Subject.PRODUCT, day, product_id or none] += clicks
+        by_day[Subject.RETAILER, day, retailer_id or none] += clicks
+        for artist_id in credits.get(video_id) or [none]:
+            by_day[Subject.ARTIST, day, artist_id] += clicks
+    summed = Counter()
+    for (subject, day, subject_id), clicks in by_day.items():
+        summed[subject, Grain.DAY, day, subject_id] += clicks
+        summed[subject, Grain.WEEK, day - timedelta(days=day.weekday()), subject_id] += clicks
+        summed[subject, Grain.MONTH, day.replace(day=1), subject_id] += clicks
+    return summed
 
-    existing = {
-        key(row): row
-        for row in ClickDaily.objects.filter(day__in={row["day"] for row in counted}).values(
-            "id", "day", "video_id", "scene_id", "product_id", "retailer_id", "clicks"
+
+def _add_totals(summed: Counter) -> None:
+    """Add clicks to ClickDailyTotal rows, creating the missing ones, in one statement per
+    thousand rows.
+
+    Written in SQL because bulk_create(update_conflicts=True) can only overwrite a
+    column, not add to it; both spellings are the standard upsert of their database.
+    """
+    if not summed:
+        return
+    table = connection.ops.quote_name(ClickDailyTotal._meta.db_table)
+    columns = "subject, grain, period_start, subject_id, clicks, created_at, updated_at"
+    if connection.vendor == "mysql":
+        upsert = (
+            "ON DUPLICATE KEY UPDATE clicks = clicks + VALUES(clicks), "
+            "updated_at = VALUES(updated_at)"
         )
-    }
-    updates, creations = [], []
+    else:  # SQLite and PostgreSQL
+        upsert = (
+            "ON CONFLICT (subject, grain, period_start, subject_id) DO UPDATE SET "
+            f"clicks = {table}.clicks + excluded.clicks, updated_at = excluded.updated_at"
+        )
     now = timezone.now()
-    for row in counted:
-        if (found := existing.get(key(row))) is not None:
-            updates.append(ClickDaily(id=found["id"], clicks=found["clicks"] + row["clicks"]))
-        else:
-            creations.append(ClickDaily(**row, created_at=now, updated_at=now))
-    ClickDaily.objects.bulk_update(updates, ["clicks"], batch_size=500)
-    ClickDaily.objects.bulk_create(creations, batch_size=1000)
+    with connection.cursor() as cursor:
+        for batch in batched(summed.items(), 1000):
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
+            params = [
+                param
+                for (subject, grain, period_start, subject_id), clicks in batch
+                for param in (subject, grain, period_start, subject_id, clicks, now, now)
+            ]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} {upsert}",  # noqa: S608 (no user input: the table name and placeholders)
+                params,
+            )
+
+
+def _merge_combinations(combinations: dict) -> None:
+    """Add per-combination counts to ClickDaily, creating the missing rows.
+
+    Its video and scene may be null, which a unique key cannot match, so the merge reads
+    the rows it adds to (by day and product) and writes each sum as a new row: two bulk
+    statements per thousand rows, where bulk_update's CASE per row takes minutes on a
+    backfill. Callers run it in the transaction that claimed the clicks.
+    """
+    if not combinations:
+        return
+    days = {key[0] for key in combinations}
+    products = sorted({key[3] for key in combinations if key[3] is not None})
+    existing = {}
+    for product_ids in batched(products or [None], 1000):
+        rows = ClickDaily.objects.filter(day__in=days)
+        rows = rows.filter(product__in=product_ids) if products else rows
+        for row in rows.values_list(*COMBINATION, "id", "clicks", "created_at"):
+            existing[row[:-3]] = row[-3:]
+    if any(key[3] is None for key in combinations):
+        for row in ClickDaily.objects.filter(day__in=days, product=None).values_list(
+            *COMBINATION, "id", "clicks", "created_at"
+        ):
+            existing[row[:-3]] = row[-3:]
+    now = timezone.now()
+    stale, rows = [], []
+    for key, clicks in combinations.items():
+        created_at = now
+        if (found := existing.get(key)) is not None:
+            row_id, before, created_at = found
+            stale.append(row_id)
+            clicks += before
+        rows.append(
+            ClickDaily(
+                **dict(zip(COMBINATION, key, strict=True)),
+                clicks=clicks,
+                created_at=created_at,
+                updated_at=now,
+            )
+        )
+    for ids in batched(stale, 1000):
+        ClickDaily.objects.filter(id__in=ids).delete()
+    ClickDaily.objects.bulk_create(rows, batch_size=1000)
 
 
 # Filters
@@ -152,18 +260,17 @@ TABLES = {
     "artists": ("Top artists", "Artist"),
 }
 
-# For each table: the roll-up column ranked, the model named, how to load and label it.
+# For each table: the subject ranked, how to load and label its rows.
 RANKINGS = {
-    "videos": ("video", "video", lambda: Video.objects.all(), lambda video: video.title),
+    "videos": (Subject.VIDEO, lambda: Video.objects.all(), lambda video: video.title),
     "scenes": (
-        "scene",
-        "scene",
+        Subject.SCENE,
         lambda: Scene.objects.select_related("video"),
         lambda scene: f"{scene.video.title} · {scene}",
     ),
-    "products": ("product", "product", lambda: Product.objects.all(), str),
-    "retailers": ("retailer", "retailer", lambda: Retailer.objects.all(), str),
-    "artists": ("video__artists", "artist", lambda: Artist.objects.all(), str),
+    "products": (Subject.PRODUCT, lambda: Product.objects.all(), str),
+    "retailers": (Subject.RETAILER, lambda: Retailer.objects.all(), str),
+    "artists": (Subject.ARTIST, lambda: Artist.objects.all(), str),
 }
 
 
@@ -174,17 +281,17 @@ def _admin_url(model_name: str, pk) -> str:
         return ""
 
 
-def ranking(rows, slug: str, limit: int | None = TOP_LIMIT) -> Table:
+def ranking(figures, slug: str, limit: int | None = TOP_LIMIT) -> Table:
     """Return one ranking table in two queries: the GROUP BY, then the names of its rows."""
-    field, model_name, objects, label = RANKINGS[slug]
-    # One more than asked, in case the clicks of deleted or artist-less rows rank.
-    ranked = rows.top_by(field, None if limit is None else limit + 1)
-    ranked = [(row[field], row["clicks"]) for row in ranked if row[field] is not None][:limit]
+    subject, objects, label = RANKINGS[slug]
+    # One more than asked, in case the clicks with no video (or artist) rank.
+    ranked = figures.top(subject, None if limit is None else limit + 1)
+    ranked = [(pk, clicks) for pk, clicks in ranked if pk is not None][:limit]
     named = objects().in_bulk([pk for pk, _ in ranked])
     table_rows = [
         (
-            label(named[pk]) if pk in named else f"Deleted ({model_name} #{pk})",
-            _admin_url(model_name, pk) if pk in named else "",
+            label(named[pk]) if pk in named else f"Deleted ({subject.value} #{pk})",
+            _admin_url(subject.value, pk) if pk in named else "",
             clicks,
         )
         for pk, clicks in ranked
@@ -192,24 +299,40 @@ def ranking(rows, slug: str, limit: int | None = TOP_LIMIT) -> Table:
     return Table(slug, *TABLES[slug], rows=table_rows)
 
 
-def top_tables(rows, limit: int | None = TOP_LIMIT) -> list[Table]:
-    return [ranking(rows, slug, limit) for slug in TABLES]
+def top_tables(figures, limit: int | None = TOP_LIMIT) -> list[Table]:
+    return [ranking(figures, slug, limit) for slug in TABLES]
 
 
-def daily_series(rows, start: date, end: date) -> list[tuple[date, int]]:
+def daily_series(figures, start: date, end: date) -> list[tuple[date, int]]:
     """Return (day, clicks) for every day of the period, days without clicks as 0."""
-    counts = dict(rows.per_day().values_list("day", "clicks"))
+    counts = dict(figures.per_day())
     days = (end - start).days + 1
     return [(day, counts.get(day, 0)) for day in (start + timedelta(n) for n in range(days))]
 
 
-def filtered_rollup(*, start, end, artist=None, retailer=None):
-    rows = ClickDaily.objects.in_period(start, end)
-    if artist is not None:
-        rows = rows.for_artist(artist)
-    if retailer is not None:
-        rows = rows.for_retailer(retailer)
-    return rows
+class Figures:
+    """The roll-up rows that answer one period and filter, ranked or day by day."""
+
+    def __init__(self, *, start, end, artist=None, retailer=None):
+        self.start, self.end = start, end
+        self.filtered = artist is not None or retailer is not None
+        if self.filtered:
+            rows = ClickDaily.objects.in_period(start, end)
+            if artist is not None:
+                rows = rows.for_artist(artist)
+            if retailer is not None:
+                rows = rows.for_retailer(retailer)
+            self.rows = rows
+
+    def top(self, subject, limit=None):
+        if self.filtered:
+            return self.rows.top(subject, limit)
+        return ClickDailyTotal.objects.covering(self.start, self.end).top(subject, limit)
+
+    def per_day(self):
+        if self.filtered:
+            return self.rows.per_day()
+        return ClickDailyTotal.objects.per_day(self.start, self.end)
 
 
 # The chart, drawn on the server as SVG
@@ -277,18 +400,25 @@ def click_dashboard(request, model_admin):
     """Show (or export as CSV with ?export=<table>) the clicks of a period."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
-    refresh_click_rollup()
+    rolled_up_to, ready = pending_click_range()
+    backlog = None
+    if ready is not None:
+        refresh_click_rollup(limit=ROLLUP_CHUNK)
+        backlog = ready - min(ready, rolled_up_to + ROLLUP_CHUNK)
     form = DashboardFilterForm(request.GET or None, initial=form_defaults())
     context = {
         **model_admin.admin_site.each_context(request),
         "title": "Click-throughs",
         "opts": model_admin.model._meta,
         "form": form,
+        # More than a page view folds: the figures leave out the newest clicks until
+        # `manage.py rollup_clicks` (or the next views) catch up.
+        "backlog": backlog,
     }
     if request.GET and not form.is_valid():
         return TemplateResponse(request, "admin/catalog/click/dashboard.html", context, status=400)
     data = form.cleaned_data if request.GET else form_defaults()
-    rows = filtered_rollup(
+    figures = Figures(
         start=data["start"], end=data["end"], artist=data["artist"], retailer=data["retailer"]
     )
     period = f"{data['start']:%Y-%m-%d}_{data['end']:%Y-%m-%d}"
@@ -300,11 +430,11 @@ def click_dashboard(request, model_admin):
             ["day", "clicks"],
             (
                 (day.isoformat(), clicks)
-                for day, clicks in daily_series(rows, data["start"], data["end"])
+                for day, clicks in daily_series(figures, data["start"], data["end"])
             ),
         )
     if export in TABLES:
-        table = ranking(rows, export, limit=None)
+        table = ranking(figures, export, limit=None)
         return csv_response(
             f"top-{export}-{period}.csv",
             [TABLES[export][1].lower(), "clicks"],
@@ -314,7 +444,7 @@ def click_dashboard(request, model_admin):
         context["export_error"] = "There is no such table to export."
         return TemplateResponse(request, "admin/catalog/click/dashboard.html", context, status=400)
 
-    series = daily_series(rows, data["start"], data["end"])
+    series = daily_series(figures, data["start"], data["end"])
     query = request.GET.copy()
     query.pop("export", None)
     context.update(
@@ -323,7 +453,7 @@ def click_dashboard(request, model_admin):
         series=series,
         total=sum(clicks for _, clicks in series),
         chart=bar_chart(series),
-        tables=top_tables(rows),
+        tables=top_tables(figures),
         query_string=query.urlencode(),
     )
     return TemplateResponse(request, "admin/catalog/click/dashboard.html", context)

@@ -141,9 +141,10 @@ def fill_clicks(total: int, days: int):
     for start in range(have + 1, total + 1, step):
         stop = min(start + step - 1, total)
         with connection.cursor() as cursor:
-            # MariaDB's SEQUENCE engine gives the row numbers. Offer popularity has a long
-            # tail (the cube of a uniform number); each product is shown in one video; one
-            # click in five comes from outside any video.
+            # MariaDB's SEQUENCE engine gives the row numbers. Clicks come in time order,
+            # evenly over the period, as a live site records them. Offer popularity has a
+            # long tail (the cube of a uniform number); each product is shown in one video;
+            # one click in five comes from outside any video.
             cursor.execute(
                 f"""
                 INSERT INTO catalog_click (created_at, updated_at, offer_id, product_id,
@@ -155,7 +156,9 @@ def fill_clicks(total: int, days: int):
                     MD5(s.seq), 'https://shop.example.com/x'
                 FROM (
                     SELECT seq,
-                        UTC_TIMESTAMP(6) - INTERVAL (seq * 7919 %% %(seconds)s) SECOND AS stamp,
+                        UTC_TIMESTAMP(6)
+                            - INTERVAL FLOOR((%(total)s - seq) * %(seconds)s / %(total)s) SECOND
+                            AS stamp,
                         %(offer_low)s
                             + FLOOR(POW(RAND(seq), 3) * (%(offer_high)s - %(offer_low)s + 1))
                             AS offer_id
@@ -168,6 +171,7 @@ def fill_clicks(total: int, days: int):
                     "video_count": videos["count"],
                     "scene_low": first_scene,
                     "seconds": days * 86400,
+                    "total": total,
                     "offer_low": offers["low"],
                     "offer_high": offers["high"],
                 },
@@ -190,6 +194,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--clicks", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=90)
+    parser.add_argument(
+        "--reuse-rollup",
+        action="store_true",
+        help="Keep the roll-ups of an earlier run instead of timing a new backfill.",
+    )
     args = parser.parse_args()
     rng = random.Random(5)  # noqa: S311 (synthetic data, not security)
 
@@ -198,13 +207,17 @@ def main():
     fill_clicks(args.clicks, args.days)
     clicks = models.Click.objects.count()
 
-    models.ClickDaily.objects.all().delete()
-    models.ClickRollupState.objects.all().delete()
-    started = time.perf_counter()
-    rolled = refresh_click_rollup()
-    first = time.perf_counter() - started
+    if not args.reuse_rollup:
+        models.ClickDaily.objects.all().delete()
+        models.ClickDailyTotal.objects.all().delete()
+        models.ClickRollupState.objects.all().delete()
+        started = time.perf_counter()
+        rolled = refresh_click_rollup()
+        first = time.perf_counter() - started
+        print(f"First roll-up of {rolled} clicks: {first:.1f} s")
     rollup_rows = models.ClickDaily.objects.count()
-    print(f"First roll-up of {rolled} clicks into {rollup_rows} rows: {first:.1f} s")
+    total_rows = models.ClickDailyTotal.objects.count()
+    print(f"Roll-up rows: {rollup_rows} combinations, {total_rows} subject totals")
 
     offers = list(models.Offer.objects.values_list("id", "product_id", "retailer_id")[:500])
     models.Click.objects.bulk_create(

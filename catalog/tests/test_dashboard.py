@@ -1,9 +1,11 @@
 import csv
 import io
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib import admin
+from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +13,15 @@ from django.utils import timezone
 import pytest
 
 from catalog.dashboard import refresh_click_rollup
-from catalog.models import Click, ClickDaily, Product, Video
+from catalog.models import (
+    Click,
+    ClickDaily,
+    ClickDailyTotal,
+    ClickRollupState,
+    Product,
+    Video,
+    calendar_cover,
+)
 from catalog.tests.factories import (
     ArtistFactory,
     ClickFactory,
@@ -219,7 +229,11 @@ def test_the_roll_up_is_incremental_and_counts_each_click_once(catalog):
     offer = OfferFactory()
     clicks(2, offer=offer, video=catalog["v1"], days_ago=1)
     assert refresh_click_rollup(now=later) == 2
-    assert ClickDaily.objects.in_period(at(1).date(), at(1).date()).per_day()[0]["clicks"] == 7
+    assert list(ClickDaily.objects.in_period(at(1).date(), at(1).date()).per_day()) == [
+        (at(1).date(), 7)
+    ]
+    day_totals = ClickDailyTotal.objects.filter(grain="day", subject="retailer")
+    assert sum(day_totals.values_list("clicks", flat=True)) == Click.objects.count()
     assert sum(ClickDaily.objects.values_list("clicks", flat=True)) == Click.objects.count()
 
 
@@ -305,5 +319,155 @@ def test_the_30_day_click_counts_take_one_query_each(catalog, django_assert_num_
 def test_a_long_backlog_is_folded_in_slices_with_the_same_totals(catalog, monkeypatch):
     monkeypatch.setattr("catalog.dashboard.ROLLUP_CHUNK", 4)
     assert refresh_click_rollup(now=timezone.now() + timedelta(minutes=1)) == 15
-    by_day = {row["day"]: row["clicks"] for row in ClickDaily.objects.per_day()}
+    by_day = dict(ClickDaily.objects.per_day())
     assert by_day == {at(1).date(): 5, at(3).date(): 5, at(40).date(): 5}
+    every_day = ClickDailyTotal.objects.per_day(at(40).date(), at(1).date())
+    assert dict(every_day) == by_day
+
+
+# The totals behind the unfiltered dashboard: days, ISO weeks and months
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months", "weeks", "days"),
+    [
+        # Whole September to November; 1-9 December has no whole week (7 Dec is a Monday).
+        (
+            "2026-08-30",
+            "2026-12-09",
+            ["2026-09-01", "2026-10-01", "2026-11-01"],
+            [],
+            ["2026-08-30", "2026-08-31", *(f"2026-12-0{n}" for n in range(1, 10))],
+        ),
+        # The default 30 days on 1 December: Monday 2 November starts four whole weeks.
+        (
+            "2026-11-02",
+            "2026-12-01",
+            [],
+            ["2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"],
+            ["2026-11-30", "2026-12-01"],
+        ),
+        # Weeks on both edges of the whole months.
+        (
+            "2026-08-24",
+            "2026-11-20",
+            ["2026-09-01", "2026-10-01"],
+            ["2026-08-24", "2026-11-02", "2026-11-09"],
+            ["2026-08-31", "2026-11-01", *(f"2026-11-{n}" for n in range(16, 21))],
+        ),
+        ("2026-02-01", "2026-02-28", ["2026-02-01"], [], []),
+        ("2026-12-03", "2026-12-03", [], [], ["2026-12-03"]),
+        ("2026-12-03", "2026-12-02", [], [], []),
+    ],
+)
+def test_a_period_is_covered_by_whole_months_then_weeks_then_days(start, end, months, weeks, days):
+    iso = date.fromisoformat
+    cover = calendar_cover(iso(start), iso(end))
+    assert cover == {
+        "month": [iso(d) for d in months],
+        "week": [iso(d) for d in weeks],
+        "day": [iso(d) for d in days],
+    }
+
+
+def test_every_day_of_a_period_is_covered_exactly_once():
+    start = date(2025, 12, 17)
+    for length in range(0, 400, 7):
+        end = start + timedelta(days=length)
+        covered = []
+        for grain, starts in calendar_cover(start, end).items():
+            size = {"day": lambda d: 1, "week": lambda d: 7, "month": month_length}[grain]
+            covered += [s + timedelta(days=n) for s in starts for n in range(size(s))]
+        expected = [start + timedelta(days=n) for n in range(length + 1)]
+        assert sorted(covered) == expected
+
+
+def month_length(first):
+    return ((first + timedelta(days=32)).replace(day=1) - first).days
+
+
+def test_week_and_month_totals_add_up_to_their_days(catalog):
+    refresh_click_rollup(now=timezone.now() + timedelta(minutes=1))
+    rows = list(
+        ClickDailyTotal.objects.values_list(
+            "subject", "grain", "period_start", "subject_id", "clicks"
+        )
+    )
+    for subject in ("video", "scene", "product", "retailer", "artist"):
+        days = [(day, pk, n) for s, g, day, pk, n in rows if s == subject and g == "day"]
+        for grain, period_of in [
+            ("week", lambda day: day - timedelta(days=day.weekday())),
+            ("month", lambda day: day.replace(day=1)),
+        ]:
+            expected = {}
+            for day, pk, n in days:
+                expected[period_of(day), pk] = expected.get((period_of(day), pk), 0) + n
+            found = {(day, pk): n for s, g, day, pk, n in rows if s == subject and g == grain}
+            assert found == expected, (subject, grain)
+    # Each click counts once per subject, under "none" (0) when it has no video or scene.
+    day_rows = [(s, pk, n) for s, g, _, pk, n in rows if g == "day"]
+    assert sum(n for s, _, n in day_rows if s == "scene") == 15
+    assert sum(n for s, pk, n in day_rows if s == "scene" and pk == 0) == 5
+    # Third Time has two artists: its 4 clicks count for each.
+    assert sum(n for s, _, n in day_rows if s == "artist") == 19
+
+
+def test_a_period_over_whole_months_counts_what_the_filtered_path_counts(curator_client, catalog):
+    url = reverse(DASHBOARD)
+    period = {
+        "start": (timezone.localdate() - timedelta(days=120)).isoformat(),
+        "end": timezone.localdate().isoformat(),
+    }
+    everything = curator_client.get(url, period)
+    assert everything.context["total"] == 15
+    assert table(everything, "products") == [("Acme Coat", 8), ("Acme Boots", 6), ("Acme Hat", 1)]
+    assert table(everything, "scenes")[0][1] == 8
+    assert table(everything, "artists") == [("Ada", 12), ("Bea", 6)]
+    # The same period through ClickDaily, one retailer at a time, adds up to the same.
+    for retailer, expected in [
+        ("alpha", [("Acme Coat", 8), ("Acme Boots", 4)]),
+        ("beta", [("Acme Boots", 2), ("Acme Hat", 1)]),
+    ]:
+        response = curator_client.get(url, {**period, "retailer": catalog[retailer].pk})
+        assert table(response, "products") == expected
+
+
+def test_clicks_on_a_day_fold_into_its_rows_again_and_again(catalog):
+    later = timezone.now() + timedelta(minutes=1)
+    refresh_click_rollup(now=later)
+    coat = catalog["p1"]
+    yesterday = at(1).date()
+    for _ in range(3):
+        clicks(1, offer=coat.offers.get(), video=catalog["v1"], scene=catalog["s1"], days_ago=1)
+        refresh_click_rollup(now=later)
+    row = ClickDailyTotal.objects.get(
+        subject="product", grain="day", period_start=yesterday, subject_id=coat.pk
+    )
+    assert row.clicks == 6
+    assert ClickDaily.objects.filter(day=yesterday, product=coat).get().clicks == 6
+
+
+# A backlog longer than a page view folds
+
+
+def test_a_page_view_folds_one_chunk_and_says_how_many_clicks_wait(
+    curator_client, catalog, monkeypatch
+):
+    monkeypatch.setattr("catalog.dashboard.ROLLUP_CHUNK", 4)
+    first_id = Click.objects.order_by("id").first().id
+    ClickRollupState.objects.update_or_create(pk=1, defaults={"last_click_id": first_id - 1})
+    Click.objects.update(created_at=F("created_at") - timedelta(minutes=1))
+    response = curator_client.get(reverse(DASHBOARD))
+    assert response.context["backlog"] == 11
+    assert "11 recent clicks wait for the roll-up" in response.content.decode()
+    assert ClickRollupState.objects.get().last_click_id == first_id + 3
+
+
+def test_rollup_clicks_folds_the_whole_backlog_and_says_so(catalog):
+    out = io.StringIO()
+    call_command("rollup_clicks", stdout=out, verbosity=0)
+    assert "Rolled up 15 clicks." in out.getvalue()
+    assert sum(ClickDaily.objects.values_list("clicks", flat=True)) == 15
+    out = io.StringIO()
+    call_command("rollup_clicks", stdout=out, verbosity=0)
+    assert "up to date" in out.getvalue()
