@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 
 from .models import Offer, Product, ProductImage, Retailer
@@ -39,6 +40,27 @@ def constraint_field(constraint: models.BaseConstraint) -> str:
     return NON_FIELD_ERRORS
 
 
+def without_generic_url_errors(
+    instance: models.Model, errors: dict[str, list[ValidationError]]
+) -> dict[str, list[ValidationError]]:
+    """Drop Django's "Enter a valid URL." from URL fields whose own validator failed too.
+
+    A model URLField runs Django's URLValidator before the validators it is given. The
+    catalog's validate_http_url accepts less (http and https only), so a value that fails
+    Django's fails it as well, and its message says what to write: both would report one
+    problem twice. The admin never shows both, because its form field refuses the value
+    before the model's validators run.
+    """
+    url_fields = {
+        field.name for field in instance._meta.fields if isinstance(field, models.URLField)
+    }
+    for name in url_fields & errors.keys():
+        specific = [error for error in errors[name] if error.message != URLValidator.message]
+        if specific:
+            errors[name] = specific
+    return errors
+
+
 def validate_instance(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:
     """Run the model's own validation, reporting constraint violations against a field."""
     exclude = set(exclude)
@@ -46,7 +68,7 @@ def validate_instance(instance: models.Model, *, exclude: Iterable[str] = ()) ->
     try:
         instance.full_clean(exclude=exclude, validate_constraints=False)
     except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
+        errors = without_generic_url_errors(instance, exc.update_error_dict(errors))
     for constraint in instance._meta.constraints:
         field = constraint_field(constraint)
         if field in exclude or field in errors:

@@ -203,6 +203,22 @@ def test_negative_price_and_javascript_url_in_an_offer_are_form_errors(client, c
     assert not Offer.objects.exists()
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x", "not a url"])
+def test_a_bad_offer_url_is_one_form_error(client, curator, url):
+    offer = OfferFactory()
+    client.force_login(curator)
+    data = {
+        "product": offer.product_id,
+        "retailer": offer.retailer_id,
+        "url": url,
+        "price": "10.00",
+        "currency": "USD",
+        "availability": "in_stock",
+    }
+    response = post_form(client, admin_url(Offer, "change", offer.pk), data)
+    assert response.context["adminform"].form.errors == {"url": ["Enter a valid URL."]}
+
+
 def test_javascript_homepage_for_a_retailer_is_a_form_error(client, curator):
     client.force_login(curator)
     response = post_form(

@@ -346,6 +346,65 @@ def test_bad_offer_values_are_field_errors(curator_client, change, field):
     assert Offer.objects.count() == 0
 
 
+HTTP_URL_MESSAGE = "Enter a valid URL that starts with http:// or https://."
+BAD_URLS = ["javascript:alert(1)", "ftp://x", "not a url"]
+
+
+def offer_url_writes(product, retailer, url):
+    """Every API request that writes an offer's URL, as (name, method, url, payload)."""
+    offer = OfferFactory(product=product)
+    new_offer = {"product": product.slug, "retailer": retailer.slug, "url": url, "price": "1"}
+    nested = product_payload(offers=[{"retailer": retailer.slug, "url": url, "price": "1"}])
+    return [
+        ("create", "post", api_url("offer-list"), new_offer),
+        ("update", "patch", api_url("offer-detail", pk=offer.pk), {"url": url}),
+        ("upsert", "post", api_url("offer-upsert"), new_offer),
+        ("with a product", "post", api_url("product-list"), nested),
+    ]
+
+
+def url_errors(body):
+    return body["offers"]["0"]["url"] if "offers" in body else body["url"]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_bad_offer_url_is_one_message_on_every_write(curator_client, url):
+    writes = offer_url_writes(ProductFactory(), RetailerFactory(), url)
+    for name, method, endpoint, payload in writes:
+        response = getattr(curator_client, method)(endpoint, payload, format="json")
+        assert response.status_code == 400, name
+        assert url_errors(response.json()) == [HTTP_URL_MESSAGE], name
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_bad_homepage_or_source_url_is_one_message(curator_client, url):
+    retailer = curator_client.post(
+        api_url("retailer-list"), {"name": "Shop", "slug": "shop", "homepage_url": url}
+    )
+    source = curator_client.post(
+        api_url("videosource-list"),
+        {"video": VideoFactory().slug, "provider": "hls", "url": url},
+    )
+    assert retailer.json() == {"homepage_url": [HTTP_URL_MESSAGE]}
+    assert source.json() == {"url": [HTTP_URL_MESSAGE]}
+
+
+def test_an_url_error_keeps_the_other_errors_of_the_field(curator_client):
+    response = curator_client.post(
+        api_url("offer-list"),
+        {
+            "product": ProductFactory().slug,
+            "retailer": RetailerFactory().slug,
+            "url": "javascript:alert(1)",
+            "price": "-1",
+        },
+    )
+    assert response.json() == {
+        "url": [HTTP_URL_MESSAGE],
+        "price": ["A price cannot be negative."],
+    }
+
+
 def test_negative_price_message_is_the_models(curator_client):
     offer = OfferFactory()
     response = curator_client.patch(
