@@ -26,6 +26,8 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+import tablib
+
 # Cells that hold several values (artists, images) separate them with "|" or new lines.
 LIST_SEPARATOR = " | "
 
@@ -447,7 +449,31 @@ def messages_text(errors: dict) -> str:
     return " ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
 
 
-class FeedImporter:
+class BatchedImport:
+    """Read rows in batches of `batch_size` and hand each to `import_batch()`."""
+
+    summary: FeedSummary
+
+    def import_rows(self, rows, *, batch_size: int, progress=None) -> FeedSummary:
+        batch = []
+        for numbered_row in rows:
+            batch.append(numbered_row)
+            if len(batch) >= batch_size:
+                self.import_batch(batch)
+                if progress is not None:
+                    progress.update(len(batch))
+                batch = []
+        if batch:
+            self.import_batch(batch)
+            if progress is not None:
+                progress.update(len(batch))
+        return self.summary
+
+    def import_batch(self, batch) -> None:
+        raise NotImplementedError
+
+
+class FeedImporter(BatchedImport):
     """Import one model's rows in batches: look keys up per batch, validate each row with
     the model's field validators and clean(), then write the batch in bulk.
 
@@ -471,21 +497,6 @@ class FeedImporter:
         self.validator = RowValidator(
             self.model, exclude=[*self.resolved, "created_at", "updated_at"]
         )
-
-    def import_rows(self, rows, *, batch_size: int, progress=None) -> FeedSummary:
-        batch = []
-        for numbered_row in rows:
-            batch.append(numbered_row)
-            if len(batch) >= batch_size:
-                self.import_batch(batch)
-                if progress is not None:
-                    progress.update(len(batch))
-                batch = []
-        if batch:
-            self.import_batch(batch)
-            if progress is not None:
-                progress.update(len(batch))
-        return self.summary
 
     def import_batch(self, batch) -> None:
         changed = self.prepare(batch)
@@ -753,6 +764,59 @@ class ProductFeed(FeedImporter):
 
 
 FEEDS = {"offers": OfferFeed, "products": ProductFeed}
+
+
+class ResourceFeed(BatchedImport):
+    """Import a feed of one of the smaller catalogs (retailers, artists, videos, scenes)
+    through the admin's own import resource, a batch at a time.
+
+    These catalogs hold thousands of rows, not millions, so they take the admin's row
+    rules as they are (nested sources and appearances included) instead of a bulk path
+    of their own. Valid rows of a batch are written together, invalid ones rejected with
+    their reasons; a row that fails in the database makes the batch go again row by row,
+    so that only that row is lost.
+    """
+
+    def __init__(self, resource_class, *, dry_run: bool = False):
+        self.resource_class = resource_class
+        self.dry_run = dry_run
+        self.summary = FeedSummary()
+
+    def import_batch(self, batch) -> None:
+        result = self._import(batch)
+        if result.has_errors() and len(batch) > 1:
+            for numbered_row in batch:
+                self._count([numbered_row], self._import([numbered_row]))
+            return
+        self._count(batch, result)
+
+    def _import(self, batch):
+        headers = list(dict.fromkeys(column for _, row in batch for column in row))
+        dataset = tablib.Dataset(headers=headers)
+        for _, row in batch:
+            dataset.append([row.get(column, "") for column in headers])
+        return self.resource_class().import_data(
+            dataset, dry_run=self.dry_run, raise_errors=False, use_transactions=True
+        )
+
+    def _count(self, batch, result) -> None:
+        resource = self.resource_class()
+        key_columns = [
+            resource.fields[name].column_name for name in resource.get_import_id_fields()
+        ]
+        for (number, row), row_result in zip(batch, result.rows, strict=True):
+            key = " ".join(cell_text(row.get(column)) for column in key_columns)
+            if row_result.is_new():
+                self.summary.created += 1
+            elif row_result.is_update():
+                self.summary.updated += 1
+            elif row_result.is_skip():
+                self.summary.unchanged += 1
+            elif row_result.is_invalid():
+                self.summary.reject(number, key, validation_text(row_result.validation_error))
+            else:
+                errors = " ".join(str(error.error) for error in row_result.errors)
+                self.summary.reject(number, key, errors or "The row could not be written.")
 
 
 def count_rows(path: Path, fmt: str) -> int | None:

@@ -583,3 +583,13 @@ def constraint_message(model, name: str) -> str:
     """Return a model constraint's own message, so that the text lives in one place."""
     constraint = next(c for c in model._meta.constraints if c.name == name)
     return str(constraint.violation_error_message)
+
+
+# The catalogs `manage.py import_feed` imports through these resources (offers and
+# products have a bulk path of their own in catalog.importing).
+FEED_RESOURCES = {
+    "retailers": RetailerResource,
+    "artists": ArtistResource,
+    "videos": VideoResource,
+    "scenes": SceneResource,
+}

@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 import pytest
 from openpyxl import Workbook
 
-from catalog.models import Offer, Product
+from catalog.models import Artist, Offer, Product, Retailer, Scene, Video
 
-from .factories import OfferFactory, ProductFactory, RetailerFactory, make_upc
+from .factories import ArtistFactory, OfferFactory, ProductFactory, RetailerFactory, make_upc
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +266,96 @@ def test_unreadable_input_is_a_clear_command_error(tmp_path):
     (tmp_path / "broken.json").write_text('[{"upc": "1"}, {"upc": ')
     with pytest.raises(CommandError, match="Invalid JSON after row 1"):
         call_command("import_feed", str(tmp_path / "broken.json"), "--no-progress")
+
+
+# Retailers, artists, videos and scenes go through the admin's own import resources
+
+
+def test_retailers_feed_creates_then_changes_nothing_and_rejects_bad_rows(tmp_path):
+    columns = ["name", "slug", "homepage_url", "link_template"]
+    rows = [
+        {"name": f"Shop {n}", "slug": "", "homepage_url": f"https://shop{n}.example/"}
+        for n in range(12)
+    ]
+    rows.append({"name": "Bad Shop", "slug": "bad", "homepage_url": "ftp://bad.example/"})
+    feed = write_feed(tmp_path / "retailers.csv", rows, columns)
+
+    out, report = run(feed, "--model", "retailers", "--batch-size", "5")
+
+    assert (report["created"], report["unchanged"], report["rejected"]) == (12, 0, 1)
+    (rejected,) = report["rejected_rows"]
+    assert rejected["row"] == 13 and rejected["key"] == "bad"  # data rows count from 1
+    assert "homepage_url" in rejected["reason"]
+    assert Retailer.objects.filter(slug__startswith="shop-").count() == 12
+    assert not Retailer.objects.filter(slug="bad").exists()
+    assert "12 created, 0 updated, 0 unchanged, 1 rejected" in out
+
+    _, again = run(feed, "--model", "retailers", "--batch-size", "5")
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 12)
+
+
+def test_artists_feed_updates_only_the_changed_rows(tmp_path):
+    ArtistFactory(name="Robyn", slug="robyn", bio="Swedish")
+    ArtistFactory(name="Lykke Li", slug="lykke-li", bio="")
+    columns = ["name", "slug", "bio"]
+    rows = [
+        {"name": "Robyn", "slug": "robyn", "bio": "Swedish"},
+        {"name": "Lykke Li", "slug": "lykke-li", "bio": "Also Swedish"},
+        {"name": "Neneh Cherry", "slug": "", "bio": ""},
+    ]
+    _, report = run(write_feed(tmp_path / "artists.json", rows, columns), "--model", "artists")
+    assert (report["created"], report["updated"], report["unchanged"]) == (1, 1, 1)
+    assert Artist.objects.get(slug="lykke-li").bio == "Also Swedish"
+    assert Artist.objects.filter(slug="neneh-cherry").exists()
+
+
+def test_videos_and_scenes_feeds_bring_sources_and_appearances(tmp_path):
+    ArtistFactory(name="Robyn", slug="robyn")
+    coat = ProductFactory()
+    video_columns = ["title", "slug", "artists", "status", "sources"]
+    videos = [
+        {
+            "title": "Dancing On My Own",
+            "slug": "",
+            "artists": "robyn",
+            "status": "published",
+            "sources": json.dumps([{"provider": "youtube", "external_id": "abc123"}]),
+        }
+    ]
+    _, report = run(
+        write_feed(tmp_path / "videos.xlsx", videos, video_columns), "--model", "videos"
+    )
+    assert report["created"] == 1
+    video = Video.objects.get(slug="dancing-on-my-own")
+    assert list(video.sources.values_list("provider", "external_id")) == [("youtube", "abc123")]
+
+    scene_columns = ["video", "start", "end", "title", "appearances"]
+    scenes = [
+        {
+            "video": video.slug,
+            "start": "0:10",
+            "end": "0:20",
+            "title": "Verse",
+            "appearances": coat.upc,
+        },
+        {"video": "no-such-video", "start": "0:00", "end": "0:05", "title": "", "appearances": ""},
+    ]
+    scene_feed = write_feed(tmp_path / "scenes.csv", scenes, scene_columns)
+    _, report = run(scene_feed, "--model", "scenes")
+    assert (report["created"], report["rejected"]) == (1, 1)
+    assert "no-such-video" in report["rejected_rows"][0]["key"]
+    scene = Scene.objects.get(video=video)
+    assert list(scene.appearances.values_list("product", flat=True)) == [coat.pk]
+
+    _, again = run(scene_feed, "--model", "scenes")
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+
+
+def test_a_dry_run_of_a_resource_feed_writes_nothing(tmp_path):
+    feed = write_feed(
+        tmp_path / "artists.csv", [{"name": "Robyn", "slug": "robyn"}], ["name", "slug"]
+    )
+    out, report = run(feed, "--model", "artists", "--dry-run")
+    assert report["created"] == 1 and report["dry_run"] is True
+    assert "Would import" in out
+    assert not Artist.objects.exists()

@@ -9,21 +9,31 @@ from django.utils import timezone
 
 from tqdm import tqdm
 
-from catalog.importing import FEED_FORMATS, FEEDS, count_rows, detect_format, read_rows
+from catalog.importing import (
+    FEED_FORMATS,
+    FEEDS,
+    ResourceFeed,
+    count_rows,
+    detect_format,
+    read_rows,
+)
+from catalog.resources import FEED_RESOURCES
 
 
 class Command(BaseCommand):
     help = (
         "Import a CSV, JSON, JSON-lines or XLSX feed of offers (upc, retailer, url, price, "
         "currency, availability) or products (upc, brand, name, slug, description, type, "
-        "style, images). Rows are matched on their natural keys, so running the same feed "
-        "again changes nothing. Invalid rows are rejected with their reasons, the rest are "
-        "written batch by batch, and a JSON report is written next to the feed."
+        "style, images); retailers, artists, videos (with sources) and scenes (with "
+        "appearances) take the columns of the admin's import. Rows are matched on their "
+        "natural keys, so running the same feed again changes nothing. Invalid rows are "
+        "rejected with their reasons, the rest are written batch by batch, and a JSON "
+        "report is written next to the feed."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
-        parser.add_argument("--model", choices=sorted(FEEDS), default="offers")
+        parser.add_argument("--model", choices=sorted([*FEEDS, *FEED_RESOURCES]), default="offers")
         parser.add_argument("--format", choices=FEED_FORMATS, help="Default: from the suffix.")
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument("--report", type=Path, help="Default: <path>.report.json.")
@@ -43,7 +53,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         report = report or path.with_name(path.name + ".report.json")
 
-        importer = FEEDS[model](dry_run=dry_run)
+        if model in FEEDS:
+            importer = FEEDS[model](dry_run=dry_run)
+        else:
+            importer = ResourceFeed(FEED_RESOURCES[model], dry_run=dry_run)
         started, clock = timezone.now(), time.monotonic()
         progress = tqdm(
             total=count_rows(path, fmt),
