@@ -453,7 +453,7 @@ def test_clicks_on_a_day_fold_into_its_rows_again_and_again(catalog):
 def test_a_page_view_folds_one_chunk_and_says_how_many_clicks_wait(
     curator_client, catalog, monkeypatch
 ):
-    monkeypatch.setattr("catalog.dashboard.ROLLUP_CHUNK", 4)
+    monkeypatch.setattr("catalog.dashboard.VIEW_FOLD_LIMIT", 4)
     first_id = Click.objects.order_by("id").first().id
     ClickRollupState.objects.update_or_create(pk=1, defaults={"last_click_id": first_id - 1})
     Click.objects.update(created_at=F("created_at") - timedelta(minutes=1))
