@@ -29,7 +29,6 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -41,25 +40,12 @@ from django.utils import timezone  # noqa: E402
 from catalog import models  # noqa: E402
 from catalog.dashboard import refresh_click_rollup  # noqa: E402
 from catalog.validators import gtin_check_digit  # noqa: E402
+from scripts.benchdb import create_mysql_database  # noqa: E402
 
 
 def ensure_database():
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.mysql":
+    if not create_mysql_database():
         sys.exit("Run this on MariaDB/MySQL: set DATABASE_URL=mysql://…")
-    import MySQLdb
-
-    server = MySQLdb.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=int(db["PORT"] or 3306),
-        user=db["USER"],
-        password=db["PASSWORD"] or "",
-    )
-    server.cursor().execute(
-        f"CREATE DATABASE IF NOT EXISTS `{db['NAME']}` CHARACTER SET utf8mb4 "
-        "COLLATE utf8mb4_unicode_ci"
-    )
-    server.close()
     call_command("migrate", verbosity=0, skip_checks=True)
 
 

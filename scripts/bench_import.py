@@ -26,32 +26,12 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from catalog.models import Offer, Product, ProductStyle, ProductType, Retailer  # noqa: E402
 from catalog.validators import gtin_check_digit  # noqa: E402
-
-
-def create_database():
-    """Create the MariaDB database named by DATABASE_URL when it is missing."""
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.mysql":
-        return
-    import MySQLdb
-
-    server = MySQLdb.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=int(db["PORT"] or 3306),
-        user=db["USER"],
-        password=db["PASSWORD"] or "",
-    )
-    server.cursor().execute(
-        f"CREATE DATABASE IF NOT EXISTS `{db['NAME']}` CHARACTER SET utf8mb4 "
-        "COLLATE utf8mb4_unicode_ci"
-    )
-    server.close()
+from scripts.benchdb import create_mysql_database  # noqa: E402
 
 
 def upc(n: int) -> str:
@@ -127,7 +107,7 @@ def main():
     per_product = 5
     products = args.offers // per_product
 
-    create_database()
+    create_mysql_database()
     call_command("migrate", verbosity=0)
     server = connection.mysql_server_info if connection.vendor == "mysql" else ""
     print(f"database: {connection.vendor} {server}")
