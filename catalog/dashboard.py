@@ -462,8 +462,24 @@ def click_dashboard(request, model_admin):
         chart=bar_chart(series),
         tables=top_tables(figures),
         query_string=query.urlencode(),
+        presets=period_presets(query),
     )
     return TemplateResponse(request, "admin/catalog/click/dashboard.html", context)
+
+
+PRESET_DAYS = (7, 30, 90)
+
+
+def period_presets(query) -> list[tuple[str, str]]:
+    """Return (label, query string) for the last 7, 30 and 90 days, keeping the filters."""
+    today = timezone.localdate()
+    presets = []
+    for days in PRESET_DAYS:
+        preset = query.copy()
+        preset["start"] = (today - timedelta(days=days - 1)).isoformat()
+        preset["end"] = today.isoformat()
+        presets.append((f"Last {days} days", preset.urlencode()))
+    return presets
 
 
 def form_defaults() -> dict:

@@ -471,3 +471,16 @@ def test_rollup_clicks_folds_the_whole_backlog_and_says_so(catalog):
     out = io.StringIO()
     call_command("rollup_clicks", stdout=out, verbosity=0)
     assert "up to date" in out.getvalue()
+
+
+def test_period_presets_keep_the_filters(curator_client, catalog):
+    response = curator_client.get(reverse(DASHBOARD), {"retailer": catalog["alpha"].pk})
+    today = timezone.localdate()
+    presets = dict(response.context["presets"])
+    assert list(presets) == ["Last 7 days", "Last 30 days", "Last 90 days"]
+    week = presets["Last 7 days"]
+    assert f"start={(today - timedelta(days=6)).isoformat()}" in week
+    assert f"retailer={catalog['alpha'].pk}" in week
+    last_week = curator_client.get(f"{reverse(DASHBOARD)}?{week}")
+    assert len(last_week.context["series"]) == 7
+    assert last_week.context["total"] == 7  # Alpha's clicks 1 and 3 days ago
