@@ -165,3 +165,13 @@ def test_an_offer_deleted_during_the_run_is_skipped(shop, monkeypatch):
     monkeypatch.setattr(check_offers, "record_check_result", curator_deletes_first)
     assert run("--concurrency", "1") == "Checked 1 offer.\n  OK: 1\n"
     assert list(OfferCheck.objects.values_list("offer", flat=True)) == [kept.pk]
+
+
+def test_more_offers_than_one_slice_are_all_checked_once(shop):
+    base, _ = shop
+    # One page at a time submits slices of 20: 45 offers take three slices.
+    offers = [OfferFactory(url=f"{base}/p/ok?n={n}") for n in range(45)]
+    output = run("--concurrency", "1")
+    assert "Checked 45 offers." in output
+    assert OfferCheck.objects.count() == 45
+    assert set(OfferCheck.objects.values_list("offer", flat=True)) == {o.pk for o in offers}

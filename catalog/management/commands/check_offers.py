@@ -76,23 +76,28 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines))
 
     def check(self, *, checked_before, limit, concurrency, read_prices, show_progress):
-        offers = Offer.objects.due_for_check(checked_before).only("id", "url")
+        due = Offer.objects.due_for_check(checked_before)
         if limit:
-            offers = offers[:limit]
-        offers = list(offers)
+            due = due[:limit]
+        # Ids only (tens of MB for a million offers); the URLs load a slice at a time.
+        offer_ids = list(due.values_list("id", flat=True))
         summary = Counter()
         # Threads only fetch; every database write happens here, on the command's own
         # connection, so the pool needs no connections of its own.
         with (
             ThreadPoolExecutor(max_workers=concurrency) as pool,
-            tqdm(total=len(offers), unit="offer", disable=not show_progress) as progress,
+            tqdm(total=len(offer_ids), unit="offer", disable=not show_progress) as progress,
         ):
             # Submit in slices so that a million offers do not become a million futures.
             step = concurrency * 20
-            for start in range(0, len(offers), step):
+            for start in range(0, len(offer_ids), step):
+                slice_ids = offer_ids[start : start + step]
+                offers = Offer.objects.only("id", "url").in_bulk(slice_ids)
+                # An offer deleted since the ids were read is simply not there.
+                progress.update(len(slice_ids) - len(offers))
                 futures = {
                     pool.submit(check_url, offer.url, read_prices=read_prices): offer
-                    for offer in offers[start : start + step]
+                    for offer in offers.values()
                 }
                 for future in as_completed(futures):
                     result = future.result()
