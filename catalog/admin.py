@@ -14,6 +14,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from .admin_paginator import EstimatedCountPaginator
 from .dashboard import click_dashboard
+from .forms import CappedImportForm
 from .models import (
     Appearance,
     Artist,
@@ -127,6 +128,7 @@ class CatalogImportExportMixin(ImportExportMixin):
     """
 
     formats = [CSV, XLSX, JSON]
+    import_form_class = CappedImportForm
 
     def has_import_permission(self, request):
         # Importing both creates and changes rows.

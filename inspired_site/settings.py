@@ -369,6 +369,9 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_CHUNK_SIZE = 1000
+# The admin previews and then writes a file within one request each, at a few ms a row;
+# a longer file is refused with a pointer to `manage.py import_feed`, which has no limit.
+CATALOG_ADMIN_IMPORT_MAX_ROWS = int(os.environ.get("CATALOG_ADMIN_IMPORT_MAX_ROWS", "2000"))
 # Cells that start like a formula (=, +, -, @) are exported behind an apostrophe by
 # CatalogResource (catalog/resources.py), and imported back without it. The library's own
 # switch stays off: in 4.4.3 it only deletes a leading "=" ("+", "-" and "@" formulas pass,

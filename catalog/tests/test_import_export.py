@@ -715,3 +715,35 @@ def test_xlsx_upload_with_numeric_upc_cells(curator_client):
     import_file(curator_client, "offer", xlsx_bytes(rows), XLSX_FORMAT, "feed.xlsx")
 
     assert Offer.objects.get().price == Decimal("9.50")
+
+
+# Files too long for a request
+
+
+def test_a_file_longer_than_the_admin_takes_points_to_import_feed(curator_client, settings):
+    settings.CATALOG_ADMIN_IMPORT_MAX_ROWS = 3
+    rows = [{"name": f"Shop {n}", "slug": f"shop-{n}"} for n in range(4)]
+
+    response = upload(curator_client, "retailer", csv_bytes(rows))
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors["import_file"]
+    assert errors == [
+        "This file has 4 rows; the admin imports at most 3 at a time. Split it, or import "
+        "it from the shell with “manage.py import_feed” (no limit, in batches, with a report)."
+    ]
+    assert "result" not in response.context or response.context["result"] is None
+    assert not Retailer.objects.filter(slug__startswith="shop-").exists()
+
+
+def test_a_file_within_the_limit_is_previewed(curator_client, settings):
+    settings.CATALOG_ADMIN_IMPORT_MAX_ROWS = 3
+    rows = [{"name": f"Shop {n}", "slug": f"shop-{n}"} for n in range(3)]
+    for content, fmt, name in [
+        (csv_bytes(rows), CSV_FORMAT, "feed.csv"),
+        (xlsx_bytes(rows), XLSX_FORMAT, "feed.xlsx"),
+    ]:
+        preview = upload(curator_client, "retailer", content, fmt, name)
+        assert totals(preview) == {"new": 3}
+    form = curator_client.get(reverse("admin:catalog_retailer_import"))
+    assert "Up to 3 rows. Larger feeds: manage.py import_feed" in form.content.decode()
