@@ -1004,7 +1004,8 @@ class ClickDailyTotal(TimeStampedModel):
     The unfiltered dashboard reads these rows, where ClickDaily would give it one row per
     (video, scene, product, retailer) combination: a month of one product is one row.
     ClickDaily keeps the combinations for the artist and retailer filters. A click on a
-    video credited to two artists counts for each; subject_id NONE (0) gathers the
+    video credited to two artists counts for each, by the credits of the moment it was
+    rolled up (the artist filter reads today's credits); subject_id NONE (0) gathers the
     clicks with none (no video, a deleted retailer), so that the retailer rows of a day
     add up to all of its clicks. The key is the primary key: InnoDB then stores the rows
     of a ranking side by side, clicks included.
