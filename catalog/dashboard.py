@@ -27,6 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from .models import (
+    ROLLUP_NONE,
     Artist,
     Click,
     ClickDaily,
@@ -51,6 +52,7 @@ MAX_DAYS = 731
 TOP_LIMIT = 10
 
 COMBINATION = ("day", "video_id", "scene_id", "product_id", "retailer_id")
+TOTAL_KEY = ("subject", "grain", "period_start", "subject_id")
 Subject = ClickDailyTotal.Subject
 Grain = ClickDailyTotal.Grain
 
@@ -91,16 +93,17 @@ def refresh_click_rollup(*, now=None, limit=None, on_chunk=None) -> int:
             )
             if not claimed:
                 break
-            combinations = {
-                tuple(row[:-1]): row[-1]
-                for row in Click.objects.filter(id__gt=start, id__lte=stop)
+            combinations = Counter()
+            for *key, clicks in (
+                Click.objects.filter(id__gt=start, id__lte=stop)
                 .annotate(day=TruncDate("created_at"))
                 .values_list(*COMBINATION)
                 .annotate(clicks=Count("id"))
                 .order_by()
-            }
-            _merge_combinations(combinations)
-            _add_totals(totals(combinations))
+            ):
+                combinations[key[0], *(pk or ROLLUP_NONE for pk in key[1:])] += clicks
+            _add_clicks(ClickDaily, COMBINATION, combinations)
+            _add_clicks(ClickDailyTotal, TOTAL_KEY, totals(combinations))
         chunk_clicks = sum(combinations.values())
         folded += chunk_clicks
         if on_chunk is not None:
@@ -111,20 +114,19 @@ def refresh_click_rollup(*, now=None, limit=None, on_chunk=None) -> int:
 
 def totals(combinations: dict) -> Counter:
     """Sum per-combination counts into {(subject, grain, period start, id): clicks}."""
-    video_ids = {video_id for _, video_id, *_ in combinations if video_id is not None}
+    video_ids = {video_id for _, video_id, *_ in combinations if video_id != ROLLUP_NONE}
     credits = defaultdict(list)
     for video_id, artist_id in Video.artists.through.objects.filter(
         video_id__in=video_ids
     ).values_list("video_id", "artist_id"):
         credits[video_id].append(artist_id)
-    none = ClickDailyTotal.NONE
     by_day = Counter()
     for (day, video_id, scene_id, product_id, retailer_id), clicks in combinations.items():
-        by_day[Subject.VIDEO, day, video_id or none] += clicks
-        by_day[Subject.SCENE, day, scene_id or none] += clicks
-        by_day[Subject.PRODUCT, day, product_id or none] += clicks
-        by_day[Subject.RETAILER, day, retailer_id or none] += clicks
-        for artist_id in credits.get(video_id) or [none]:
+        by_day[Subject.VIDEO, day, video_id] += clicks
+        by_day[Subject.SCENE, day, scene_id] += clicks
+        by_day[Subject.PRODUCT, day, product_id] += clicks
+        by_day[Subject.RETAILER, day, retailer_id] += clicks
+        for artist_id in credits.get(video_id) or [ROLLUP_NONE]:
             by_day[Subject.ARTIST, day, artist_id] += clicks
     summed = Counter()
     for (subject, day, subject_id), clicks in by_day.items():
@@ -134,17 +136,18 @@ def totals(combinations: dict) -> Counter:
     return summed
 
 
-def _add_totals(summed: Counter) -> None:
-    """Add clicks to ClickDailyTotal rows, creating the missing ones, in one statement per
-    thousand rows.
+def _add_clicks(model, key_columns: tuple, counted: Counter) -> None:
+    """Add {key: clicks} to a roll-up's rows, creating the missing ones, in one statement
+    per thousand rows.
 
     Written in SQL because bulk_create(update_conflicts=True) can only overwrite a
-    column, not add to it; both spellings are the standard upsert of their database.
+    column, not add to it; both spellings are the standard upsert of their database, on
+    the roll-up's primary key.
     """
-    if not summed:
+    if not counted:
         return
-    table = connection.ops.quote_name(ClickDailyTotal._meta.db_table)
-    columns = "subject, grain, period_start, subject_id, clicks, created_at, updated_at"
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join([*key_columns, "clicks", "created_at", "updated_at"])
     if connection.vendor == "mysql":
         upsert = (
             "ON DUPLICATE KEY UPDATE clicks = clicks + VALUES(clicks), "
@@ -152,66 +155,19 @@ def _add_totals(summed: Counter) -> None:
         )
     else:  # SQLite and PostgreSQL
         upsert = (
-            "ON CONFLICT (subject, grain, period_start, subject_id) DO UPDATE SET "
+            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
             f"clicks = {table}.clicks + excluded.clicks, updated_at = excluded.updated_at"
         )
+    placeholders = "(" + ", ".join(["%s"] * (len(key_columns) + 3)) + ")"
     now = timezone.now()
     with connection.cursor() as cursor:
-        for batch in batched(summed.items(), 1000):
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
-            params = [
-                param
-                for (subject, grain, period_start, subject_id), clicks in batch
-                for param in (subject, grain, period_start, subject_id, clicks, now, now)
-            ]
+        for batch in batched(counted.items(), 1000):
+            values = ", ".join([placeholders] * len(batch))
+            params = [param for key, clicks in batch for param in (*key, clicks, now, now)]
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {values} {upsert}",  # noqa: S608 (no user input: the table name and placeholders)
                 params,
             )
-
-
-def _merge_combinations(combinations: dict) -> None:
-    """Add per-combination counts to ClickDaily, creating the missing rows.
-
-    Its video and scene may be null, which a unique key cannot match, so the merge reads
-    the rows it adds to (by day and product) and writes each sum as a new row: two bulk
-    statements per thousand rows, where bulk_update's CASE per row takes minutes on a
-    backfill. Callers run it in the transaction that claimed the clicks.
-    """
-    if not combinations:
-        return
-    days = {key[0] for key in combinations}
-    products = sorted({key[3] for key in combinations if key[3] is not None})
-    existing = {}
-    for product_ids in batched(products or [None], 1000):
-        rows = ClickDaily.objects.filter(day__in=days)
-        rows = rows.filter(product__in=product_ids) if products else rows
-        for row in rows.values_list(*COMBINATION, "id", "clicks", "created_at"):
-            existing[row[:-3]] = row[-3:]
-    if any(key[3] is None for key in combinations):
-        for row in ClickDaily.objects.filter(day__in=days, product=None).values_list(
-            *COMBINATION, "id", "clicks", "created_at"
-        ):
-            existing[row[:-3]] = row[-3:]
-    now = timezone.now()
-    stale, rows = [], []
-    for key, clicks in combinations.items():
-        created_at = now
-        if (found := existing.get(key)) is not None:
-            row_id, before, created_at = found
-            stale.append(row_id)
-            clicks += before
-        rows.append(
-            ClickDaily(
-                **dict(zip(COMBINATION, key, strict=True)),
-                clicks=clicks,
-                created_at=created_at,
-                updated_at=now,
-            )
-        )
-    for ids in batched(stale, 1000):
-        ClickDaily.objects.filter(id__in=ids).delete()
-    ClickDaily.objects.bulk_create(rows, batch_size=1000)
 
 
 # Filters

@@ -828,6 +828,11 @@ class Click(TimeStampedModel):
 # Click analytics: a daily roll-up the dashboard reads instead of a million raw clicks
 
 
+# A roll-up key's "no video / scene / product / retailer / artist": 0, as no row has that
+# id, rather than NULL, which a primary key cannot hold.
+ROLLUP_NONE = 0
+
+
 class ClickDailyQuerySet(TimeStampedQuerySet):
     def in_period(self, start, end):
         """Return the roll-up rows of the days from `start` to `end`, both included."""
@@ -851,52 +856,41 @@ class ClickDailyQuerySet(TimeStampedQuerySet):
 
     def top(self, subject, limit=None):
         """Return (id, clicks) of the `limit` most clicked of a ClickDailyTotal.Subject."""
-        field = ClickDailyTotal.Subject(subject).rollup_field
-        ranked = self.values(field).annotate(clicks=Sum("clicks")).order_by("-clicks", field)
+        subject = ClickDailyTotal.Subject(subject)
+        if subject is ClickDailyTotal.Subject.ARTIST:
+            field, rows = "video__artists", self.filter(video__artists__isnull=False)
+        else:
+            field, rows = subject.value, self.exclude(**{f"{subject.value}_id": ROLLUP_NONE})
+        ranked = rows.values(field).annotate(clicks=Sum("clicks")).order_by("-clicks", field)
         return ranked.values_list(field, "clicks")[:limit]
+
+
+def _rollup_relation(model):
+    """A roll-up's reference to `model`: no database constraint, so that deleting a product
+    never rewrites history (its rows then show as "deleted"), and ROLLUP_NONE (0) where the
+    click had none, so that the column can be part of the key."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
 
 class ClickDaily(TimeStampedModel):
     """Clicks of one day for one video, scene, product and retailer combination.
 
-    Filled incrementally from Click by catalog.dashboard.refresh_click_rollup(). The
-    relations keep no database constraint and survive deletions, so that deleting a product
-    never rewrites history (its rows then show as "deleted").
+    Filled incrementally from Click by catalog.dashboard.refresh_click_rollup(), with
+    additive upserts on the key. The artist and retailer filters of the dashboard read it.
     """
 
+    pk = models.CompositePrimaryKey("day", "retailer_id", "video_id", "scene_id", "product_id")
     day = models.DateField()
-    video = models.ForeignKey(
-        Video,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="daily_clicks",
-    )
-    scene = models.ForeignKey(
-        Scene,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="daily_clicks",
-    )
-    product = models.ForeignKey(
-        Product,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="daily_clicks",
-    )
-    retailer = models.ForeignKey(
-        Retailer,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="daily_clicks",
-    )
+    retailer = _rollup_relation(Retailer)
+    video = _rollup_relation(Video)
+    scene = _rollup_relation(Scene)
+    product = _rollup_relation(Product)
     clicks = models.PositiveIntegerField(default=0)
 
     objects = ClickDailyQuerySet.as_manager()
@@ -905,17 +899,12 @@ class ClickDaily(TimeStampedModel):
         verbose_name = "daily clicks"
         verbose_name_plural = "daily clicks"
         ordering = ["-day", "-clicks"]
-        # Each dashboard table groups one column over a day range, optionally narrowed
-        # to a retailer: one covering index per question.
+        # A filter narrows by retailer or by the artist's few videos first; InnoDB adds the
+        # key's columns to each index, so with clicks both cover their questions.
         indexes = [
-            models.Index(fields=["day", "product", "clicks"], name="catalog_clickdaily_product"),
-            models.Index(fields=["day", "video", "clicks"], name="catalog_clickdaily_video"),
-            models.Index(fields=["day", "scene", "clicks"], name="catalog_clickdaily_scene"),
-            models.Index(fields=["day", "retailer", "clicks"], name="catalog_clickdaily_retailer"),
             models.Index(
                 fields=["retailer", "day", "clicks"], name="catalog_clickdaily_by_retailer"
             ),
-            # The artist filter starts from the artist's few videos.
             models.Index(fields=["video", "day", "clicks"], name="catalog_clickdaily_by_video"),
         ]
 
@@ -956,7 +945,7 @@ class ClickDailyTotalQuerySet(TimeStampedQuerySet):
         """Return (id, clicks) of the `limit` most clicked of `subject`, none excluded."""
         return (
             self.filter(subject=subject)
-            .exclude(subject_id=ClickDailyTotal.NONE)
+            .exclude(subject_id=ROLLUP_NONE)
             .values("subject_id")
             .annotate(clicks=Sum("clicks"))
             .order_by("-clicks", "subject_id")
@@ -1005,13 +994,11 @@ class ClickDailyTotal(TimeStampedModel):
     (video, scene, product, retailer) combination: a month of one product is one row.
     ClickDaily keeps the combinations for the artist and retailer filters. A click on a
     video credited to two artists counts for each, by the credits of the moment it was
-    rolled up (the artist filter reads today's credits); subject_id NONE (0) gathers the
+    rolled up (the artist filter reads today's credits); subject_id ROLLUP_NONE gathers the
     clicks with none (no video, a deleted retailer), so that the retailer rows of a day
     add up to all of its clicks. The key is the primary key: InnoDB then stores the rows
     of a ranking side by side, clicks included.
     """
-
-    NONE = 0
 
     class Subject(models.TextChoices):
         VIDEO = "video", "video"
@@ -1019,11 +1006,6 @@ class ClickDailyTotal(TimeStampedModel):
         PRODUCT = "product", "product"
         RETAILER = "retailer", "retailer"
         ARTIST = "artist", "artist"
-
-        @property
-        def rollup_field(self):
-            """The ClickDaily column (or relation) that holds this subject."""
-            return "video__artists" if self is self.ARTIST else self.value
 
     class Grain(models.TextChoices):
         DAY = "day", "day"
