@@ -414,6 +414,17 @@ def product_ids_in_videos(video_ids) -> set[int]:
     return {product_id for (product_id,) in shown.order_by().union(seen.order_by())}
 
 
+def of_published_product(product_ref="product_id"):
+    """Return a condition that holds where the product at `product_ref` is published.
+
+    EXISTS on the product's primary key rather than a join: with the join MariaDB starts
+    from the published products and sorts all their offers before taking a page (3.8 s
+    for the API's offer list on a million offers); with EXISTS it walks the offers in
+    index order and stops at the page's LIMIT (20 ms).
+    """
+    return Exists(Product.objects.filter(pk=OuterRef(product_ref), is_published=True))
+
+
 class ProductQuerySet(TimeStampedQuerySet):
     def published(self):
         """Return products that appear in at least one published video."""
@@ -547,7 +558,7 @@ class ProductImageQuerySet(TimeStampedQuerySet):
         """Return every image for staff, those of published products for everybody else."""
         if user is not None and user.is_staff:
             return self
-        return self.filter(product__is_published=True)
+        return self.filter(of_published_product())
 
     def get_by_natural_key(self, upc, position):
         return self.get(product__upc=upc, position=position)
@@ -630,7 +641,7 @@ class OfferQuerySet(TimeStampedQuerySet):
         """Return every offer for staff, those of published products for everybody else."""
         if user is not None and user.is_staff:
             return self
-        return self.filter(product__is_published=True)
+        return self.filter(of_published_product())
 
     def by_price(self):
         """Order offers cheapest first, those in the site's currency before the others.
