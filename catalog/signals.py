@@ -6,25 +6,25 @@ shown with a video is added, changed or deleted. Deletes that cascade (a video t
 scenes, their appearances and its video products with it) send post_delete for every row,
 so the receivers on the rows that name a product see them all.
 
-Receivers are the one home for this because every writer (admin forms, the API, the
-import resources, the shell) goes through save() and delete(); the writers that do not
-refresh for themselves: `set_video_status()` for bulk status updates, and load_demo and
-generate_catalog, which write raw rows.
+Receivers are the one home for this because every writer (admin forms and inlines, the
+API, the import resources, the shell) goes through save() and delete(). The writers that
+bypass them refresh for themselves: `set_video_status()` (a bulk UPDATE of the status),
+and load_demo and generate_catalog (raw rows; raw saves are skipped here).
 """
 
 from django.db.models import QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from .models import Appearance, Product, Scene, Video, VideoProduct, product_ids_in_videos
 
-# The fields whose old values a receiver needs, per model; kept on the instance at load.
+# The fields whose old values decide what to refresh, per model.
 TRACKED = {
     Video: ("status",),
-    Scene: ("video_id",),
-    Appearance: ("product_id", "scene_id"),
-    VideoProduct: ("product_id", "video_id"),
+    Scene: ("video",),
+    Appearance: ("product", "scene"),
+    VideoProduct: ("product", "video"),
 }
-MISSING = object()
+BEFORE = "_published_flag_before"
 
 
 def refresh_products(product_ids) -> None:
@@ -33,44 +33,49 @@ def refresh_products(product_ids) -> None:
         Product.objects.filter(pk__in=product_ids).refresh_published()
 
 
-def remember(instance) -> None:
-    instance._published_flag_state = {
-        name: instance.__dict__.get(name, MISSING) for name in TRACKED[type(instance)]
-    }
+def read_row_before_save(sender, instance, raw, update_fields, **kwargs):
+    """Keep the tracked columns as the database has them, before the save changes them.
+
+    Read from the row rather than remembered from when the instance was loaded: an
+    instance can outlive a bulk update or a refresh_from_db(), and a remembered value
+    would then miss a change. One primary-key lookup, only for updates that can change
+    a tracked column.
+    """
+    instance.__dict__.pop(BEFORE, None)
+    if raw or instance._state.adding:
+        return
+    fields = [sender._meta.get_field(name) for name in TRACKED[sender]]
+    if update_fields is not None and not {
+        name for field in fields for name in (field.name, field.attname)
+    } & set(update_fields):
+        return
+    columns = [field.attname for field in fields]
+    row = sender._base_manager.filter(pk=instance.pk).values(*columns).first()
+    instance.__dict__[BEFORE] = row or {}
 
 
-def previous(instance, name):
-    """Return the value `name` had when `instance` was loaded or last saved, or MISSING."""
-    return getattr(instance, "_published_flag_state", {}).get(name, MISSING)
-
-
-def changed(instance, name) -> bool:
-    return previous(instance, name) != getattr(instance, name)
-
-
-def on_init(sender, instance, **kwargs):
-    remember(instance)
+def changed_columns(instance) -> dict:
+    """Return {attname: old value} of the tracked columns that this save changed."""
+    before = instance.__dict__.pop(BEFORE, None) or {}
+    return {attname: old for attname, old in before.items() if old != getattr(instance, attname)}
 
 
 def video_saved(sender, instance, created, raw, **kwargs):
     # A new video has no scenes or products yet; they refresh when they are added.
-    if not raw and not created and changed(instance, "status"):
+    if "status" in changed_columns(instance) and not (raw or created):
         refresh_products(product_ids_in_videos([instance.pk]))
-    remember(instance)
 
 
 def scene_saved(sender, instance, created, raw, **kwargs):
-    if not raw and not created and changed(instance, "video_id"):
+    if "video_id" in changed_columns(instance) and not (raw or created):
         refresh_products(instance.appearances.values_list("product_id", flat=True))
-    remember(instance)
 
 
 def product_row_saved(sender, instance, created, raw, **kwargs):
     """An appearance or a video product: its product, and the one it named before."""
-    if not raw and (created or any(changed(instance, name) for name in TRACKED[sender])):
-        old_product = previous(instance, "product_id")
-        refresh_products({instance.product_id, None if old_product is MISSING else old_product})
-    remember(instance)
+    changed = changed_columns(instance)
+    if not raw and (created or changed):
+        refresh_products({instance.product_id, changed.get("product_id")})
 
 
 def product_row_deleted(sender, instance, origin=None, **kwargs):
@@ -88,7 +93,9 @@ def video_products_added(sender, instance, action, reverse, pk_set, **kwargs):
 
 def connect() -> None:
     for model in TRACKED:
-        post_init.connect(on_init, sender=model, dispatch_uid=f"published_flag_init_{model}")
+        pre_save.connect(
+            read_row_before_save, sender=model, dispatch_uid=f"published_flag_before_{model}"
+        )
     post_save.connect(video_saved, sender=Video, dispatch_uid="published_flag_video")
     post_save.connect(scene_saved, sender=Scene, dispatch_uid="published_flag_scene")
     for model in (Appearance, VideoProduct):

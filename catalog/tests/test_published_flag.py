@@ -19,6 +19,7 @@ from catalog.models import (
     VideoProduct,
     product_is_published,
 )
+from catalog.services import set_video_status
 
 from .factories import (
     AppearanceFactory,
@@ -111,10 +112,35 @@ def test_publishing_and_unpublishing_a_video_by_save():
 
 
 def test_saving_a_video_without_a_status_change_refreshes_nothing(django_assert_num_queries):
-    video = Video.objects.get(pk=VideoFactory().pk)
+    video = Video.objects.get(pk=AppearanceFactory().scene.video_id)
     video.title = "New title"
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the old status, then the video's UPDATE
         video.save()
+    with django_assert_num_queries(1):
+        video.save(update_fields=["title"])
+
+
+def test_a_stale_video_instance_still_refreshes():
+    """The old status is read from the row: this instance outlived a bulk update."""
+    video = VideoFactory()
+    product = AppearanceFactory(scene=SceneFactory(video=video)).product
+    set_video_status(videos=Video.objects.filter(pk=video.pk), status=Video.Status.DRAFT)
+    assert flag(product) is False
+    assert video.status == Video.Status.PUBLISHED  # stale in memory
+    video.save()
+    assert flag(product) is True
+
+    video.refresh_from_db()
+    video.status = Video.Status.DRAFT
+    video.save()
+    assert flag(product) is False
+
+
+def test_saving_an_appearance_without_a_change_refreshes_nothing(django_assert_num_queries):
+    appearance = AppearanceFactory()
+    appearance.match = Appearance.Match.SIMILAR
+    with django_assert_num_queries(2):  # the old product and scene, then the UPDATE
+        appearance.save()
 
 
 def test_a_product_in_another_published_video_stays_published():
