@@ -42,6 +42,7 @@ from .resources import (
     SceneResource,
     VideoResource,
 )
+from .services import set_video_status
 
 TIMESTAMPS = ["created_at", "updated_at"]
 TIMESTAMPS_FIELDSET = ("Record", {"classes": ["collapse"], "fields": TIMESTAMPS})
@@ -317,11 +318,13 @@ class VideoAdmin(CatalogImportExportMixin, LargeTableAdmin):
 
     @admin.action(description="Publish selected videos", permissions=["change"])
     def publish(self, request, queryset):
-        self._report(request, queryset.update(status=Video.Status.PUBLISHED), "published")
+        count = set_video_status(videos=queryset, status=Video.Status.PUBLISHED)
+        self._report(request, count, "published")
 
     @admin.action(description="Unpublish selected videos", permissions=["change"])
     def unpublish(self, request, queryset):
-        self._report(request, queryset.update(status=Video.Status.DRAFT), "unpublished")
+        count = set_video_status(videos=queryset, status=Video.Status.DRAFT)
+        self._report(request, count, "unpublished")
 
     @admin.action(description="Feature selected videos", permissions=["change"])
     def feature(self, request, queryset):

@@ -20,4 +20,7 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self):
+        from . import signals
+
         connection_created.connect(tune_mariadb_session, dispatch_uid="catalog_tune_mariadb")
+        signals.connect()

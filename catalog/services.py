@@ -7,7 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 
-from .models import Offer, Product, ProductImage, Retailer
+from .models import Offer, Product, ProductImage, Retailer, Video, product_ids_in_videos
 
 
 class NestedValidationError(ValidationError):
@@ -157,3 +157,18 @@ def upsert_product(*, upc: str, **fields: Any) -> tuple[Product, bool]:
 def upsert_offer(*, product: Product, retailer: Retailer, **fields: Any) -> tuple[Offer, bool]:
     """Create or update the retailer's offer for a product; return (offer, created)."""
     return _upsert(Offer, {"product": product, "retailer": retailer}, fields)
+
+
+@transaction.atomic
+def set_video_status(*, videos: models.QuerySet[Video], status: str) -> int:
+    """Publish or unpublish `videos` at once; return how many there were.
+
+    A bulk UPDATE sends no signals, so this refreshes the published flag of the videos'
+    products itself, in the same transaction.
+    """
+    video_ids = list(videos.values_list("pk", flat=True))
+    count = Video.objects.filter(pk__in=video_ids).update(status=status)
+    product_ids = product_ids_in_videos(video_ids)
+    if product_ids:
+        Product.objects.filter(pk__in=product_ids).refresh_published()
+    return count

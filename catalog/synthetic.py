@@ -374,6 +374,8 @@ class SyntheticCatalog:
             self.make_offers()
             self.make_video_products()
             self.make_appearances()
+        # The rows went in as raw SQL, past the receivers that keep the flag.
+        Product.objects.refresh_published()
         self.progress.finish()
         return self.reports
 

@@ -5,7 +5,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 import django_filters
 
 from catalog.filters import ProductFilter
-from catalog.models import Offer
+from catalog.models import Offer, Retailer
 
 
 class BrowseFilter(ProductFilter):
@@ -78,11 +78,19 @@ class BrowseFilter(ProductFilter):
         # One offer per product and retailer (a constraint), so offers counted are products.
         # Joined from the products rather than IN (subquery) from the retailers: MariaDB
         # runs the subquery once per offer otherwise (59 s against 7 s on a million offers).
+        # Grouped by the offers' retailer_id, with the names looked up per group: joined to
+        # the retailers, MariaDB starts from them and reads every offer row (30 s or more);
+        # without, it reads only the products' flag index and the offers' (product,
+        # retailer) index (1.3 s on 156,000 published products).
+        retailer = Retailer.objects.filter(pk=OuterRef("retailer_id"))
         retailers = (
             self._without("retailer")
             .filter(offers__isnull=False)
-            .values(value=F("offers__retailer__slug"), label=F("offers__retailer__name"))
+            .values(retailer_id=F("offers__retailer"))
             .annotate(count=Count("pk"))
+            .annotate(
+                value=Subquery(retailer.values("slug")), label=Subquery(retailer.values("name"))
+            )
             .order_by("label")
         )
         brands = (

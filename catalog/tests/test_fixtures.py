@@ -49,7 +49,9 @@ FILE_FIELDS = {
 
 
 def load_fixture():
+    """Load the demo fixture as load_demo does: loaddata, then the published flags."""
     call_command("loaddata", "demo_catalog", verbosity=0)
+    Product.objects.refresh_published()
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
@@ -62,4 +62,57 @@ def test_0007_starts_the_click_rollups_again_from_the_raw_clicks():
     assert new.get_model("catalog", "ClickRollupState").objects.get().last_click_id == 0
     assert new.get_model("catalog", "Click").objects.filter(pk=click.pk).exists()
 
+    call_command("migrate", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_0008_marks_the_products_of_published_videos():
+    before, after = [("catalog", "0007_click_totals")], [("catalog", "0008_product_is_published")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    shirt = old.get_model("catalog", "ProductType").objects.get(slug="shirt")
+    original = old.get_model("catalog", "ProductStyle").objects.get(slug="original")
+    videos = old.get_model("catalog", "Video").objects
+    published = videos.create(title="On", slug="on", status="published")
+    draft = videos.create(title="Off", slug="off", status="draft")
+
+    def product(upc):
+        return old.get_model("catalog", "Product").objects.create(
+            upc=upc, brand="B", name=upc, slug=upc, product_type=shirt, style=original
+        )
+
+    seen, shown, in_draft, alone = (
+        product(upc) for upc in ("96385074", "40170725", "12345670", "55123457")
+    )
+    scenes = old.get_model("catalog", "Scene").objects
+    appearances = old.get_model("catalog", "Appearance").objects
+    appearances.create(
+        scene=scenes.create(video=published, start=timedelta(0), end=timedelta(seconds=5)),
+        product=seen,
+    )
+    appearances.create(
+        scene=scenes.create(video=draft, start=timedelta(0), end=timedelta(seconds=5)),
+        product=in_draft,
+    )
+    video_products = old.get_model("catalog", "VideoProduct").objects
+    video_products.create(video=published, product=shown)
+    video_products.create(video=draft, product=seen)
+    stamps = dict(old.get_model("catalog", "Product").objects.values_list("pk", "updated_at"))
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("catalog", "Product").objects
+    assert dict(new.values_list("pk", "is_published")) == {
+        seen.pk: True,
+        shown.pk: True,
+        in_draft.pk: False,
+        alone.pk: False,
+    }
+    assert dict(new.values_list("pk", "updated_at")) == stamps
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(before)  # the reverse is a no-op before the column goes
     call_command("migrate", verbosity=0)

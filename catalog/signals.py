@@ -1,0 +1,110 @@
+"""Keep `Product.is_published` in step with the rows it is derived from.
+
+The flag is a stored copy of `product_is_published()`, so it changes when a video is
+published or unpublished, a scene moves to another video, or an appearance or a product
+shown with a video is added, changed or deleted. Deletes that cascade (a video takes its
+scenes, their appearances and its video products with it) send post_delete for every row,
+so the receivers on the rows that name a product see them all.
+
+Receivers are the one home for this because every writer (admin forms and inlines, the
+API, the import resources, the shell) goes through save() and delete(). The writers that
+bypass them refresh for themselves: `set_video_status()` (a bulk UPDATE of the status),
+and load_demo and generate_catalog (raw rows; raw saves are skipped here).
+"""
+
+from django.db.models import QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+from .models import Appearance, Product, Scene, Video, VideoProduct, product_ids_in_videos
+
+# The fields whose old values decide what to refresh, per model.
+TRACKED = {
+    Video: ("status",),
+    Scene: ("video",),
+    Appearance: ("product", "scene"),
+    VideoProduct: ("product", "video"),
+}
+BEFORE = "_published_flag_before"
+
+
+def refresh_products(product_ids) -> None:
+    product_ids = {product_id for product_id in product_ids if product_id is not None}
+    if product_ids:
+        Product.objects.filter(pk__in=product_ids).refresh_published()
+
+
+def read_row_before_save(sender, instance, raw, update_fields, **kwargs):
+    """Keep the tracked columns as the database has them, before the save changes them.
+
+    Read from the row rather than remembered from when the instance was loaded: an
+    instance can outlive a bulk update or a refresh_from_db(), and a remembered value
+    would then miss a change. One primary-key lookup, only for updates that can change
+    a tracked column.
+    """
+    instance.__dict__.pop(BEFORE, None)
+    if raw or instance._state.adding:
+        return
+    fields = [sender._meta.get_field(name) for name in TRACKED[sender]]
+    if update_fields is not None and not {
+        name for field in fields for name in (field.name, field.attname)
+    } & set(update_fields):
+        return
+    columns = [field.attname for field in fields]
+    row = sender._base_manager.filter(pk=instance.pk).values(*columns).first()
+    instance.__dict__[BEFORE] = row or {}
+
+
+def changed_columns(instance) -> dict:
+    """Return {attname: old value} of the tracked columns that this save changed."""
+    before = instance.__dict__.pop(BEFORE, None) or {}
+    return {attname: old for attname, old in before.items() if old != getattr(instance, attname)}
+
+
+def video_saved(sender, instance, created, raw, **kwargs):
+    # A new video has no scenes or products yet; they refresh when they are added.
+    if "status" in changed_columns(instance) and not (raw or created):
+        refresh_products(product_ids_in_videos([instance.pk]))
+
+
+def scene_saved(sender, instance, created, raw, **kwargs):
+    if "video_id" in changed_columns(instance) and not (raw or created):
+        refresh_products(instance.appearances.values_list("product_id", flat=True))
+
+
+def product_row_saved(sender, instance, created, raw, **kwargs):
+    """An appearance or a video product: its product, and the one it named before."""
+    changed = changed_columns(instance)
+    if not raw and (created or changed):
+        refresh_products({instance.product_id, changed.get("product_id")})
+
+
+def product_row_deleted(sender, instance, origin=None, **kwargs):
+    # Deleting the product itself cascades here too; its flag goes with it.
+    origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    if origin_model is not Product:
+        refresh_products({instance.product_id})
+
+
+def video_products_added(sender, instance, action, reverse, pk_set, **kwargs):
+    """`video.products.add()` bulk-creates its rows; remove() and clear() delete each one."""
+    if action == "post_add":
+        refresh_products({instance.pk} if reverse else pk_set)
+
+
+def connect() -> None:
+    for model in TRACKED:
+        pre_save.connect(
+            read_row_before_save, sender=model, dispatch_uid=f"published_flag_before_{model}"
+        )
+    post_save.connect(video_saved, sender=Video, dispatch_uid="published_flag_video")
+    post_save.connect(scene_saved, sender=Scene, dispatch_uid="published_flag_scene")
+    for model in (Appearance, VideoProduct):
+        post_save.connect(
+            product_row_saved, sender=model, dispatch_uid=f"published_flag_saved_{model}"
+        )
+        post_delete.connect(
+            product_row_deleted, sender=model, dispatch_uid=f"published_flag_deleted_{model}"
+        )
+    m2m_changed.connect(
+        video_products_added, sender=VideoProduct, dispatch_uid="published_flag_m2m"
+    )
