@@ -84,6 +84,19 @@ def test_refresh_touches_only_the_queryset():
     assert (flag(first), flag(second)) == (True, False)
 
 
+def test_refresh_published_command_repairs_raw_writes_and_says_so():
+    shown = VideoProductFactory().product
+    ProductFactory()
+    Product.objects.update(is_published=False)  # as a raw SQL writer would leave it
+    out = StringIO()
+    call_command("refresh_published", stdout=out)
+    assert out.getvalue().strip() == "1 product flag corrected; 1 of 2 products are published."
+    assert flag(shown) is True
+    out = StringIO()
+    call_command("refresh_published", stdout=out)
+    assert out.getvalue().startswith("0 product flags corrected;")
+
+
 def test_saving_a_stale_product_keeps_its_flag():
     product = ProductFactory()
     AppearanceFactory(product=product)
