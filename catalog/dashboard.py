@@ -38,6 +38,7 @@ from .models import (
     Scene,
     Video,
 )
+from .resources import escape_formula
 
 # Clicks younger than this are left for the next refresh: a click whose INSERT has not
 # committed yet may hold a lower id than one that has, and the watermark must not pass it.
@@ -337,14 +338,6 @@ def bar_chart(series: list[tuple[date, int]]) -> dict:
 
 # CSV
 
-# A cell starting with one of these is a formula to Excel and LibreOffice.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
 
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -352,7 +345,7 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([escape_formula(str(value)) for value in row])
     return response
 
 

@@ -449,31 +449,24 @@ def messages_text(errors: dict) -> str:
     return " ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
 
 
-class BatchedImport:
-    """Read rows in batches of `batch_size` and hand each to `import_batch()`."""
-
-    summary: FeedSummary
-
-    def import_rows(self, rows, *, batch_size: int, progress=None) -> FeedSummary:
-        batch = []
-        for numbered_row in rows:
-            batch.append(numbered_row)
-            if len(batch) >= batch_size:
-                self.import_batch(batch)
-                if progress is not None:
-                    progress.update(len(batch))
-                batch = []
-        if batch:
-            self.import_batch(batch)
+def import_in_batches(importer, rows, *, batch_size: int, progress=None) -> FeedSummary:
+    """Hand `rows` to `importer.import_batch()` `batch_size` at a time; return its summary."""
+    batch = []
+    for numbered_row in rows:
+        batch.append(numbered_row)
+        if len(batch) >= batch_size:
+            importer.import_batch(batch)
             if progress is not None:
                 progress.update(len(batch))
-        return self.summary
+            batch = []
+    if batch:
+        importer.import_batch(batch)
+        if progress is not None:
+            progress.update(len(batch))
+    return importer.summary
 
-    def import_batch(self, batch) -> None:
-        raise NotImplementedError
 
-
-class FeedImporter(BatchedImport):
+class FeedImporter:
     """Import one model's rows in batches: look keys up per batch, validate each row with
     the model's field validators and clean(), then write the batch in bulk.
 
@@ -497,6 +490,9 @@ class FeedImporter(BatchedImport):
         self.validator = RowValidator(
             self.model, exclude=[*self.resolved, "created_at", "updated_at"]
         )
+
+    def import_rows(self, rows, *, batch_size: int, progress=None) -> FeedSummary:
+        return import_in_batches(self, rows, batch_size=batch_size, progress=progress)
 
     def import_batch(self, batch) -> None:
         changed = self.prepare(batch)
@@ -766,7 +762,7 @@ class ProductFeed(FeedImporter):
 FEEDS = {"offers": OfferFeed, "products": ProductFeed}
 
 
-class ResourceFeed(BatchedImport):
+class ResourceFeed:
     """Import a feed of one of the smaller catalogs (retailers, artists, videos, scenes)
     through the admin's own import resource, a batch at a time.
 
@@ -781,6 +777,9 @@ class ResourceFeed(BatchedImport):
         self.resource_class = resource_class
         self.dry_run = dry_run
         self.summary = FeedSummary()
+
+    def import_rows(self, rows, *, batch_size: int, progress=None) -> FeedSummary:
+        return import_in_batches(self, rows, batch_size=batch_size, progress=progress)
 
     def import_batch(self, batch) -> None:
         result = self._import(batch)

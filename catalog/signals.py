@@ -13,7 +13,13 @@ and load_demo and generate_catalog (raw rows; raw saves are skipped here).
 """
 
 from django.db.models import QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 
 from .models import Appearance, Product, Scene, Video, VideoProduct, product_ids_in_videos
 
@@ -25,6 +31,7 @@ TRACKED = {
     VideoProduct: ("product", "video"),
 }
 BEFORE = "_published_flag_before"
+PRODUCTS_OF_DELETED = "_published_flag_products"
 
 
 def refresh_products(product_ids) -> None:
@@ -78,10 +85,34 @@ def product_row_saved(sender, instance, created, raw, **kwargs):
         refresh_products({instance.product_id, changed.get("product_id")})
 
 
+def origin_model(origin):
+    """The model whose delete() started a (cascading) delete."""
+    return origin.model if isinstance(origin, QuerySet) else type(origin)
+
+
+def container_deleting(sender, instance, origin=None, **kwargs):
+    """Note the products of a video or scene about to go, to refresh once when it is gone.
+
+    Its appearances and video products go first, one post_delete each; refreshing per row
+    would be two UPDATEs per row of the cascade.
+    """
+    if sender is Scene and origin_model(origin) is Video:
+        return  # the video notes its scenes' products itself
+    if sender is Video:
+        product_ids = product_ids_in_videos([instance.pk])
+    else:
+        product_ids = set(instance.appearances.values_list("product_id", flat=True))
+    instance.__dict__[PRODUCTS_OF_DELETED] = product_ids
+
+
+def container_deleted(sender, instance, **kwargs):
+    refresh_products(instance.__dict__.pop(PRODUCTS_OF_DELETED, ()))
+
+
 def product_row_deleted(sender, instance, origin=None, **kwargs):
-    # Deleting the product itself cascades here too; its flag goes with it.
-    origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
-    if origin_model is not Product:
+    # Deleting the product itself cascades here too, and its flag goes with it; a video
+    # or a scene refreshes its products once, after the whole cascade.
+    if origin_model(origin) not in (Product, Video, Scene):
         refresh_products({instance.product_id})
 
 
@@ -104,6 +135,13 @@ def connect() -> None:
         )
         post_delete.connect(
             product_row_deleted, sender=model, dispatch_uid=f"published_flag_deleted_{model}"
+        )
+    for model in (Video, Scene):
+        pre_delete.connect(
+            container_deleting, sender=model, dispatch_uid=f"published_flag_deleting_{model}"
+        )
+        post_delete.connect(
+            container_deleted, sender=model, dispatch_uid=f"published_flag_deleted_{model}"
         )
     m2m_changed.connect(
         video_products_added, sender=VideoProduct, dispatch_uid="published_flag_m2m"

@@ -5,7 +5,9 @@ from datetime import timedelta
 from io import StringIO
 
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import pytest
@@ -194,6 +196,19 @@ def test_deleting_a_video_unpublishes_what_only_it_showed():
 
     video.delete()
     assert (flag(only_here), flag(elsewhere)) == (False, True)
+
+
+def test_deleting_a_video_refreshes_its_products_once_whatever_its_size():
+    def delete_video_with(appearances):
+        video = VideoFactory()
+        scene = SceneFactory(video=video)
+        AppearanceFactory.create_batch(appearances, scene=scene)
+        VideoProductFactory(video=video)
+        with CaptureQueriesContext(connection) as queries:
+            video.delete()
+        return len(queries)
+
+    assert delete_video_with(2) == delete_video_with(8)
 
 
 # Scenes
