@@ -28,3 +28,17 @@ def staff_user(db):
 @pytest.fixture
 def plain_user(db):
     return UserFactory()
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    """Django's test client, signed in as a curator (the admin's views)."""
+    client.force_login(curator)
+    return client
+
+
+@pytest.fixture
+def curator_api_client(api_client, curator):
+    """The API's test client, authenticated as a curator."""
+    api_client.force_authenticate(curator)
+    return api_client

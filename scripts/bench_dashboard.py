@@ -38,7 +38,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from catalog import models  # noqa: E402
-from catalog.dashboard import refresh_click_rollup  # noqa: E402
+from catalog.analytics.rollup import refresh_click_rollup  # noqa: E402
 from catalog.validators import gtin_check_digit  # noqa: E402
 from scripts.benchdb import create_mysql_database  # noqa: E402
 

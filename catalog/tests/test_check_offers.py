@@ -9,10 +9,10 @@ from django.utils import timezone
 
 import pytest
 
+from catalog.locks import LockHeld, exclusive_run
 from catalog.management.commands import check_offers
 from catalog.management.commands.check_offers import LOCK_NAME
 from catalog.models import Offer, OfferCheck
-from catalog.offer_health import LockHeld, exclusive_run
 from catalog.tests.factories import OfferFactory
 from catalog.tests.shop_server import running_shop
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 import pytest
 
-from catalog.dashboard import refresh_click_rollup
+from catalog.analytics.rollup import refresh_click_rollup
 from catalog.models import (
     Click,
     ClickDaily,
@@ -88,12 +88,6 @@ def catalog():
         "p2": p2,
         "p3": p3,
     }
-
-
-@pytest.fixture
-def curator_client(client, curator):
-    client.force_login(curator)
-    return client
 
 
 def table(response, slug):
@@ -317,7 +311,7 @@ def test_the_30_day_click_counts_take_one_query_each(catalog, django_assert_num_
 
 
 def test_a_long_backlog_is_folded_in_slices_with_the_same_totals(catalog, monkeypatch):
-    monkeypatch.setattr("catalog.dashboard.ROLLUP_CHUNK", 4)
+    monkeypatch.setattr("catalog.analytics.rollup.ROLLUP_CHUNK", 4)
     assert refresh_click_rollup(now=timezone.now() + timedelta(minutes=1)) == 15
     by_day = dict(ClickDaily.objects.per_day())
     assert by_day == {at(1).date(): 5, at(3).date(): 5, at(40).date(): 5}
@@ -453,7 +447,7 @@ def test_clicks_on_a_day_fold_into_its_rows_again_and_again(catalog):
 def test_a_page_view_folds_one_chunk_and_says_how_many_clicks_wait(
     curator_client, catalog, monkeypatch
 ):
-    monkeypatch.setattr("catalog.dashboard.VIEW_FOLD_LIMIT", 4)
+    monkeypatch.setattr("catalog.analytics.dashboard.VIEW_FOLD_LIMIT", 4)
     first_id = Click.objects.order_by("id").first().id
     ClickRollupState.objects.update_or_create(pk=1, defaults={"last_click_id": first_id - 1})
     Click.objects.update(created_at=F("created_at") - timedelta(minutes=1))

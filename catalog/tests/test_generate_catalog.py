@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 import pytest
 
+from catalog.management.synthetic import PRODUCT_PICTURE, delete_synthetic_catalog
 from catalog.models import (
     Appearance,
     Artist,
@@ -24,7 +25,6 @@ from catalog.models import (
     VideoProduct,
     VideoSource,
 )
-from catalog.synthetic import PRODUCT_PICTURE, delete_synthetic_catalog
 from catalog.tests.factories import ClickFactory, ProductFactory
 from catalog.validators import validate_gtin
 

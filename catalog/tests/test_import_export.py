@@ -1,6 +1,6 @@
-"""Import and export in the admin, driven through its views as a curator would."""
+"""Import in the admin, driven through its views as a curator would: the preview, natural
+keys and idempotence, images by path and by URL."""
 
-import csv
 import io
 import json
 import threading
@@ -12,35 +12,41 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from django.contrib.admin.models import LogEntry
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 import pytest
-from openpyxl import Workbook, load_workbook
 from PIL import Image
 
+from catalog.ingest.resources import (
+    ProductResource,
+    SceneResource,
+)
 from catalog.models import (
     Appearance,
     Artist,
     Offer,
     Product,
-    ProductType,
     Retailer,
     Scene,
     Video,
 )
-from catalog.resources import (
-    OfferResource,
-    ProductResource,
-    RetailerResource,
-    SceneResource,
-    VideoResource,
-)
 
+from .admin_files import (
+    CSV_FORMAT,
+    JSON_FORMAT,
+    XLSX_FORMAT,
+    confirm,
+    csv_bytes,
+    export,
+    import_file,
+    product_row,
+    totals,
+    upload,
+    xlsx_bytes,
+)
 from .factories import (
     ArtistFactory,
     CastMemberFactory,
-    OfferFactory,
     ProductFactory,
     ProductImageFactory,
     RetailerFactory,
@@ -51,93 +57,6 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-CSV_FORMAT, XLSX_FORMAT, JSON_FORMAT = "0", "1", "2"
-
-
-# How a curator drives the admin
-
-
-def csv_bytes(rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def xlsx_bytes(rows: list[dict]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(rows[0]))
-    for row in rows:
-        sheet.append(list(row.values()))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def upload(client, model, content: bytes, fmt=CSV_FORMAT, name="feed.csv"):
-    """Send a file to the import form: the answer is the dry-run preview."""
-    return client.post(
-        reverse(f"admin:catalog_{model}_import"),
-        {"resource": "0", "format": fmt, "import_file": SimpleUploadedFile(name, content)},
-    )
-
-
-def confirm(client, model, preview):
-    assert preview.context["confirm_form"] is not None, preview.context["result"].invalid_rows
-    return client.post(
-        reverse(f"admin:catalog_{model}_process_import"), preview.context["confirm_form"].initial
-    )
-
-
-def import_file(client, model, content, fmt=CSV_FORMAT, name="feed.csv"):
-    preview = upload(client, model, content, fmt, name)
-    assert preview.status_code == 200
-    response = confirm(client, model, preview)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return preview.context["result"]
-
-
-def export(client, model, resource, fmt=CSV_FORMAT, query=""):
-    """Ask for an export of every column, from a change list filtered by `query`."""
-    data = {"format": fmt, "resource": "0"}
-    for name in resource().fields:
-        data[f"{resource.__name__.lower()}_{name}"] = "on"
-    return client.post(reverse(f"admin:catalog_{model}_export") + query, data)
-
-
-def export_rows(client, model, resource, query=""):
-    response = export(client, model, resource, query=query)
-    assert response.status_code == 200
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-
-
-def totals(preview) -> dict:
-    result = preview.context["result"]
-    return {kind: count for kind, count in result.totals.items() if count}
-
-
-@pytest.fixture
-def curator_client(client, curator):
-    client.force_login(curator)
-    return client
-
-
-def product_row(product=None, **values):
-    row = {
-        "upc": product.upc if product else make_upc(900),
-        "brand": product.brand if product else "Acne Studios",
-        "name": product.name if product else "Denim jacket",
-        "slug": product.slug if product else "",
-        "description": product.description if product else "",
-        "type": "Shirt",
-        "style": "original",
-        "images": "",
-    }
-    row.update(values)
-    return row
 
 
 # The preview
@@ -525,151 +444,6 @@ def test_image_urls_to_private_addresses_are_refused_without_any_request(
     assert len(errors) == 2
     assert all(error.startswith("Could not fetch") for error in errors)
     assert image_server.requests == []
-
-
-# Export
-
-
-def test_export_contains_only_the_rows_the_change_list_shows(curator_client):
-    zalando, asos = RetailerFactory(name="Zalando"), RetailerFactory(name="ASOS")
-    jacket = ProductFactory(name="Denim jacket", brand="Levi's")
-    shirt = ProductFactory(name="Oxford shirt", brand="Paul Smith")
-    OfferFactory(product=jacket, retailer=zalando)
-    OfferFactory(product=jacket, retailer=asos)
-    OfferFactory(product=shirt, retailer=zalando)
-
-    searched = export_rows(curator_client, "offer", OfferResource, query="?q=jacket")
-    filtered = export_rows(
-        curator_client, "offer", OfferResource, query=f"?retailer__id__exact={zalando.pk}"
-    )
-    both = export_rows(
-        curator_client, "offer", OfferResource, query=f"?q=jacket&retailer__id__exact={asos.pk}"
-    )
-
-    assert sorted((r["upc"], r["retailer"]) for r in searched) == sorted(
-        [(jacket.upc, "Zalando"), (jacket.upc, "ASOS")]
-    )
-    assert sorted((r["upc"], r["retailer"]) for r in filtered) == sorted(
-        [(jacket.upc, "Zalando"), (shirt.upc, "Zalando")]
-    )
-    assert [(r["upc"], r["retailer"]) for r in both] == [(jacket.upc, "ASOS")]
-
-
-def test_product_export_filtered_by_type_in_xlsx(curator_client):
-    ProductFactory(name="Shirt one")
-    jacket = ProductFactory(name="Jacket one", product_type=ProductType.objects.get(slug="jacket"))
-
-    response = export(
-        curator_client,
-        "product",
-        ProductResource,
-        fmt=XLSX_FORMAT,
-        query=f"?product_type__id__exact={jacket.product_type_id}",
-    )
-
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("upc", "brand", "name")
-    assert [row[0] for row in rows[1:]] == [jacket.upc]
-
-
-@pytest.mark.parametrize(
-    "model, resource", [("offer", OfferResource), ("product", ProductResource)]
-)
-def test_export_runs_the_same_queries_for_two_rows_or_twenty(
-    curator_client, django_assert_num_queries, model, resource
-):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    def make(count):
-        for _ in range(count):
-            offer = OfferFactory()
-            ProductImageFactory(product=offer.product)
-
-    make(2)
-    with CaptureQueriesContext(connection) as few:
-        assert export(curator_client, model, resource).status_code == 200
-    make(18)
-    with django_assert_num_queries(len(few.captured_queries)):
-        response = export(curator_client, model, resource)
-    assert len(list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))) == 20
-
-
-FORMULAS = ['=HYPERLINK("https://evil.example")', "+1+1", "-2+3", "@SUM(1+1)"]
-
-
-def export_cells(client, model, resource, fmt, column):
-    """Export every row in `fmt` and return the cells of one column, in export order."""
-    response = export(client, model, resource, fmt=fmt)
-    assert response.status_code == 200
-    if fmt == XLSX_FORMAT:
-        sheet = load_workbook(io.BytesIO(response.content)).active
-        header, *rows = sheet.iter_rows()
-        index = [cell.value for cell in header].index(column)
-        return [row[index] for row in rows]
-    return [row[column] for row in csv.DictReader(io.StringIO(response.content.decode()))]
-
-
-def test_csv_export_writes_formula_cells_as_text(curator_client):
-    for name in FORMULAS:
-        RetailerFactory(name=name)
-
-    cells = export_cells(curator_client, "retailer", RetailerResource, CSV_FORMAT, "name")
-
-    assert sorted(cells) == sorted(f"'{name}" for name in FORMULAS)
-
-
-def test_xlsx_export_writes_formula_cells_as_text(curator_client):
-    ProductFactory(name="=1+1")
-
-    [cell] = export_cells(curator_client, "product", ProductResource, XLSX_FORMAT, "name")
-
-    assert cell.data_type == "s"
-    assert cell.value == "'=1+1"
-
-
-def test_export_keeps_numbers_numbers(curator_client):
-    OfferFactory(price=Decimal("20.50"))
-
-    [csv_cell] = export_cells(curator_client, "offer", OfferResource, CSV_FORMAT, "price")
-    [xlsx_cell] = export_cells(curator_client, "offer", OfferResource, XLSX_FORMAT, "price")
-
-    assert csv_cell == "20.50"
-    assert xlsx_cell.data_type == "n"
-    assert xlsx_cell.value == 20.5
-
-
-def test_a_negative_number_is_exported_without_an_apostrophe():
-    resource = OfferResource()
-    offer = OfferFactory.build(price=Decimal("-5.00"))
-
-    assert resource.export_field(resource.fields["price"], offer) == "-5.00"
-
-
-@pytest.mark.parametrize(
-    ("fmt", "name"), [(CSV_FORMAT, "p.csv"), (XLSX_FORMAT, "p.xlsx"), (JSON_FORMAT, "p.json")]
-)
-def test_formula_cells_import_back_unchanged(curator_client, fmt, name):
-    values = [*FORMULAS, "'=already quoted", "'plain quote"]
-    for value in values:
-        ProductFactory(name=value, description=value)
-    VideoFactory(title="=1+1", release_date=None, duration=None)
-    products = list(
-        Product.objects.order_by("pk").values_list("name", "description", "updated_at")
-    )
-
-    exported = export(curator_client, "product", ProductResource, fmt=fmt).content
-    product_preview = upload(curator_client, "product", exported, fmt, name)
-    exported = export(curator_client, "video", VideoResource, fmt=fmt).content
-    video_preview = upload(curator_client, "video", exported, fmt, name)
-
-    assert totals(product_preview) == {"skip": len(values)}
-    assert totals(video_preview) == {"skip": 1}
-    assert (
-        list(Product.objects.order_by("pk").values_list("name", "description", "updated_at"))
-        == products
-    )
 
 
 # Permissions

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from catalog import linkcheck
-from catalog.linkcheck import LinkRefused, check_url, read_page_offer, resolve_target
+from catalog.linkhealth import fetcher
+from catalog.linkhealth.fetcher import LinkRefused, check_url, read_page_offer, resolve_target
 from catalog.models import Offer
 from catalog.tests.shop_server import running_shop
 
@@ -42,7 +42,7 @@ def connections(monkeypatch):
         dialled.append(address)
         return real(address, *args, **kwargs)
 
-    monkeypatch.setattr(linkcheck.socket, "create_connection", spy)
+    monkeypatch.setattr(fetcher.socket, "create_connection", spy)
     return dialled
 
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 import pytest
 
-from catalog.linkcheck import CheckResult
+from catalog.linkhealth.fetcher import CheckResult
+from catalog.linkhealth.recording import record_check_result
 from catalog.models import Offer, OfferCheck, PriceHistory
-from catalog.offer_health import record_check_result
 from catalog.tests.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,12 +136,6 @@ def test_a_result_the_database_refuses_writes_nothing():
 
 
 # What curators see in the admin
-
-
-@pytest.fixture
-def curator_client(client, curator):
-    client.force_login(curator)
-    return client
 
 
 def test_the_attention_filter_lists_only_failing_offers(curator_client):

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from tqdm import tqdm
 
-from catalog.linkcheck import check_url
+from catalog.linkhealth.fetcher import check_url
+from catalog.linkhealth.recording import record_check_result
+from catalog.locks import LockHeld, exclusive_run
 from catalog.models import Offer
-from catalog.offer_health import LockHeld, exclusive_run, record_check_result
 
 LOCK_NAME = "inspired.check_offers"
 

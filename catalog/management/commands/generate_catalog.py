@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tqdm import tqdm
 
-from catalog.synthetic import (
+from catalog.management.synthetic import (
     DEFAULT_BATCH_SIZE,
     PRESETS,
     SYNTHETIC_PREFIX,

@@ -9,15 +9,9 @@ from django.utils import timezone
 
 from tqdm import tqdm
 
-from catalog.importing import (
-    FEED_FORMATS,
-    FEEDS,
-    ResourceFeed,
-    count_rows,
-    detect_format,
-    read_rows,
-)
-from catalog.resources import FEED_RESOURCES
+from catalog.ingest.feeds import FEEDS, ResourceFeed
+from catalog.ingest.files import FEED_FORMATS, count_rows, detect_format, read_rows
+from catalog.ingest.resources import FEED_RESOURCES
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from tqdm import tqdm
 
-from catalog.dashboard import pending_click_range, refresh_click_rollup
+from catalog.analytics.rollup import pending_click_range, refresh_click_rollup
 
 
 class Command(BaseCommand):

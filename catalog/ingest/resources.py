@@ -20,18 +20,7 @@ from django.utils.dateparse import parse_duration
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
-from .importing import (
-    NameOrSlugIndex,
-    cell_text,
-    clean_storage_path,
-    default_slug,
-    join_list,
-    product_image_names,
-    replace_product_images,
-    resolve_images,
-    split_list,
-)
-from .models import (
+from ..models import (
     Appearance,
     Artist,
     CastMember,
@@ -43,6 +32,13 @@ from .models import (
     Scene,
     Video,
     VideoSource,
+)
+from .cells import NameOrSlugIndex, cell_text, default_slug, join_list, split_list
+from .images import (
+    clean_storage_path,
+    product_image_names,
+    replace_product_images,
+    resolve_images,
 )
 
 # Widgets: related rows by what curators call them
@@ -586,7 +582,7 @@ def constraint_message(model, name: str) -> str:
 
 
 # The catalogs `manage.py import_feed` imports through these resources (offers and
-# products have a bulk path of their own in catalog.importing).
+# products have a bulk path of their own in catalog.ingest.feeds).
 FEED_RESOURCES = {
     "retailers": RetailerResource,
     "artists": ArtistResource,

@@ -1,312 +1,20 @@
-"""Row rules shared by the admin's import resources and the `import_feed` command.
-
-One home per rule: how a cell that lists several things is split, how a product type,
-style, retailer or artist is found from what a curator typed, how an image reference
-becomes a stored file, and how a feed file is read row by row without loading it whole.
-Field rules themselves (a valid UPC, URL, currency, price) stay on the models and run
-through `full_clean()`.
-"""
+"""Feeds too large for the admin: batched natural-key lookups, fast row validation and
+bulk writes for offers and products; the smaller catalogs through the admin's resources."""
 
 import copy
-import csv
-import hashlib
-import io
-import json
-import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 
 import tablib
 
-# Cells that hold several values (artists, images) separate them with "|" or new lines.
-LIST_SEPARATOR = " | "
-
-FEED_FORMATS = ("csv", "json", "jsonl", "xlsx")
-# Where images fetched from a URL are stored, named by a hash of that URL so that
-# importing the same file again finds the file it stored last time instead of fetching.
-IMPORTED_IMAGES_DIR = "products/imported"
-
-
-def split_list(value) -> list[str]:
-    """Return the non-empty items of a "a | b" or one-per-line cell, in order."""
-    if value is None:
-        return []
-    text = str(value).replace("\r", "\n").replace("|", "\n")
-    return [item.strip() for item in text.split("\n") if item.strip()]
-
-
-def join_list(values) -> str:
-    return LIST_SEPARATOR.join(str(value) for value in values)
-
-
-def cell_text(value) -> str:
-    """Return a cell as stripped text: XLSX gives numbers, CSV and JSON give strings."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        # A UPC typed into a spreadsheet comes back as 12345678905.0.
-        value = int(value)
-    return str(value).strip()
-
-
-def default_slug(*parts) -> str:
-    """Return the slug a row gets when its file leaves the slug column empty."""
-    return slugify(" ".join(str(part) for part in parts if part))
-
-
-class NameOrSlugIndex:
-    """Find rows of a small reference table by name or slug, case-insensitively.
-
-    Product types, styles and retailers are a few hundred rows at most, so one query
-    loads them all; the same rule then holds on SQLite (case-sensitive) and MariaDB
-    (case-insensitive collation).
-    """
-
-    def __init__(self, model):
-        self.model = model
-        self._by_key = None
-
-    def _load(self):
-        self._by_key = {}
-        for obj in self.model.objects.only("pk", "name", "slug").order_by("pk"):
-            self._by_key.setdefault(obj.slug.casefold(), obj)
-            self._by_key.setdefault(obj.name.casefold(), obj)
-
-    def get(self, value):
-        """Return the row named or slugged `value`, or raise ValueError saying so."""
-        if self._by_key is None:
-            self._load()
-        text = cell_text(value)
-        obj = self._by_key.get(text.casefold())
-        if obj is None:
-            raise ValueError(f"No {self.model._meta.verbose_name} is named “{text}”.")
-        return obj
-
-
-# Images
-
-
-def image_reference_is_url(reference: str) -> bool:
-    return reference.lower().startswith(("http://", "https://"))
-
-
-def clean_storage_path(reference: str) -> str:
-    """Return a stored file's name from a path relative to the media storage."""
-    path = posixpath.normpath(reference.replace("\\", "/"))
-    if reference.startswith("/") or path.startswith("..") or path in {".", ""}:
-        raise ValidationError(
-            f"“{reference}” is not a path inside the media storage.", code="image_path_outside"
-        )
-    if not default_storage.exists(path):
-        raise ValidationError(f"No stored file “{path}”.", code="image_path_missing")
-    return path
-
-
-def imported_image_name(url: str, extension: str) -> str:
-    digest = hashlib.sha256(url.encode()).hexdigest()[:32]
-    return f"{IMPORTED_IMAGES_DIR}/{digest}.{extension}"
-
-
-IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
-
-
-def image_extension(content: bytes) -> str:
-    """Return the file extension of an image's bytes, or raise if they are no image."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-            kind = image.format
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValidationError("The file is not an image.", code="image_invalid") from error
-    if kind not in IMAGE_EXTENSIONS:
-        raise ValidationError(f"{kind} images are not accepted.", code="image_format")
-    return IMAGE_EXTENSIONS[kind]
-
-
-def resolve_image(reference: str, *, store: bool) -> str:
-    """Return the stored name for an image reference: a media path or an http(s) URL.
-
-    A URL is fetched through the guarded fetcher. With `store` false (the preview), the
-    image is fetched and checked but nothing is written to the storage.
-    """
-    if not image_reference_is_url(reference):
-        return clean_storage_path(reference)
-    for extension in IMAGE_EXTENSIONS.values():
-        name = imported_image_name(reference, extension)
-        if default_storage.exists(name):
-            return name
-    content = download(reference)
-    name = imported_image_name(reference, image_extension(content))
-    if store:
-        # The name is derived from the URL; a rolled-back import leaves the file behind
-        # for the next attempt to reuse, never a second copy.
-        default_storage.save(name, ContentFile(content))
-    return name
-
-
-def download(url: str) -> bytes:
-    """Return the body at `url`, fetched through the link checker's SSRF guard."""
-    from . import linkcheck
-
-    try:
-        response = linkcheck.fetch(url)
-    except (linkcheck.LinkRefused, linkcheck.FetchError) as error:
-        raise ValidationError(f"Could not fetch {url}: {error}", code="image_fetch") from error
-    if response.status != 200:
-        raise ValidationError(
-            f"Could not fetch {url}: the server answered {response.status}.", code="image_fetch"
-        )
-    if response.truncated:
-        raise ValidationError(f"The image at {url} is too large.", code="image_too_large")
-    return response.body
-
-
-# Reading feed files row by row
-
-
-def detect_format(path: Path) -> str:
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix in {"ndjson", "jsonlines"}:
-        return "jsonl"
-    if suffix in FEED_FORMATS:
-        return suffix
-    raise ValueError(
-        f"Cannot tell the format of {path.name}; pass --format ({', '.join(FEED_FORMATS)})."
-    )
-
-
-def read_rows(path: Path, fmt: str) -> Iterator[tuple[int, dict]]:
-    """Yield (row number, {column: value}) from a feed file without loading it whole.
-
-    Row numbers count data rows from 1, as the admin's preview does.
-    """
-    if fmt == "csv":
-        yield from _read_csv(path)
-    elif fmt in {"json", "jsonl"}:
-        yield from _read_json(path)
-    elif fmt == "xlsx":
-        yield from _read_xlsx(path)
-    else:
-        raise ValueError(f"Unknown format “{fmt}”; use one of {', '.join(FEED_FORMATS)}.")
-
-
-def _read_csv(path: Path):
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        yield from enumerate(csv.DictReader(handle), 1)
-
-
-def _read_xlsx(path: Path):
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.active.iter_rows(values_only=True)
-        headers = [cell_text(cell) for cell in next(rows, ())]
-        number = 0
-        for values in rows:
-            if all(value is None or value == "" for value in values):
-                continue
-            number += 1
-            yield number, dict(zip(headers, values, strict=False))
-    finally:
-        workbook.close()
-
-
-def _read_json(path: Path):
-    """Read JSON lines, or a JSON array of objects (what the admin's export writes).
-
-    The array is decoded object by object from a sliding buffer, so a file of a million
-    offers never sits in memory whole.
-    """
-    decoder = json.JSONDecoder()
-    chunk_size = 1 << 20
-    with path.open(encoding="utf-8-sig") as handle:
-        buffer, position, number, at_end = "", 0, 0, False
-        while True:
-            # Skip what separates objects: whitespace, the array's brackets and commas.
-            while position < len(buffer) and buffer[position] in " \t\r\n,[]":
-                position += 1
-            needs_more = position == len(buffer)
-            if not needs_more:
-                try:
-                    value, end = decoder.raw_decode(buffer, position)
-                except json.JSONDecodeError as error:
-                    if at_end:
-                        raise ValueError(
-                            f"Invalid JSON after row {number}: {error.msg}."
-                        ) from None
-                    needs_more = True
-                else:
-                    # A value that ends the buffer may go on in the next chunk.
-                    needs_more = end == len(buffer) and not at_end
-            if needs_more:
-                if at_end:
-                    return
-                more = handle.read(chunk_size)
-                at_end = not more
-                buffer, position = buffer[position:] + more, 0
-                continue
-            number += 1
-            if not isinstance(value, dict):
-                raise ValueError(f"Row {number} is not a JSON object.")
-            yield number, value
-            position = end
-
-
-def product_image_names(product) -> list[str]:
-    """Return the stored names of a product's images, featured first."""
-    images = sorted(product.images.all(), key=lambda image: (image.position, image.pk))
-    return [image.image.name for image in images]
-
-
-def replace_product_images(product, names: list[str]) -> None:
-    """Make `names`, in order, the product's images; alt texts of kept images stay."""
-    from .models import ProductImage
-
-    alt_texts = {image.image.name: image.alt_text for image in product.images.all()}
-    product.images.all().delete()
-    ProductImage.objects.bulk_create(
-        ProductImage(
-            product=product,
-            image=name,
-            alt_text=alt_texts.get(name) or f"Photo of {product}",
-            position=position,
-        )
-        for position, name in enumerate(names)
-    )
-    if hasattr(product, "_prefetched_objects_cache"):
-        product._prefetched_objects_cache.pop("images", None)
-
-
-def resolve_images(value, *, store: bool) -> list[str]:
-    """Return the stored names for a cell of image references, or raise every problem."""
-    names, problems = [], []
-    for reference in split_list(value):
-        try:
-            names.append(resolve_image(reference, store=store))
-        except ValidationError as error:
-            problems.extend(error.messages)
-    if problems:
-        raise ValidationError(problems)
-    if len(set(names)) != len(names):
-        raise ValidationError("The same image is listed twice.", code="image_twice")
-    return names
-
-
-# Feeds too large for the admin: batched natural-key lookups and bulk writes
-
+from ..models import Offer, Product, ProductStyle, ProductType, Retailer
+from .cells import NameOrSlugIndex, cell_text, default_slug
+from .images import product_image_names, replace_product_images, resolve_images
 
 MAX_REPORTED_ROWS = 100_000
 
@@ -606,15 +314,11 @@ class OfferFeed(FeedImporter):
     resolved = ["product", "retailer"]
 
     def __init__(self, **kwargs):
-        from .models import Offer, Retailer
-
         self.model = Offer
         super().__init__(**kwargs)
         self.retailers = NameOrSlugIndex(Retailer)
 
     def prepare(self, batch) -> list[Candidate]:
-        from .models import Offer, Product
-
         upcs = {cell_text(row.get("upc")) for _, row in batch}
         products = dict(Product.objects.filter(upc__in=upcs).values_list("upc", "id"))
         existing = {
@@ -680,16 +384,12 @@ class ProductFeed(FeedImporter):
     resolved = ["product_type", "style"]
 
     def __init__(self, **kwargs):
-        from .models import Product, ProductStyle, ProductType
-
         self.model = Product
         super().__init__(**kwargs)
         self.types = NameOrSlugIndex(ProductType)
         self.styles = NameOrSlugIndex(ProductStyle)
 
     def prepare(self, batch) -> list[Candidate]:
-        from .models import Product
-
         upcs = {cell_text(row.get("upc")) for _, row in batch}
         existing = {
             product.upc: product
@@ -749,8 +449,6 @@ class ProductFeed(FeedImporter):
             self.model.objects.bulk_update(old, fields, batch_size=1000)
 
     def after_write(self, candidates) -> None:
-        from .models import Product
-
         with_images = {c.key: c.images for c in candidates if c.images is not None}
         if not with_images:
             return
@@ -816,22 +514,3 @@ class ResourceFeed:
             else:
                 errors = " ".join(str(error.error) for error in row_result.errors)
                 self.summary.reject(number, key, errors or "The row could not be written.")
-
-
-def count_rows(path: Path, fmt: str) -> int | None:
-    """Return the number of data rows for the progress bar, cheaply, or None."""
-    if fmt in {"csv", "jsonl"}:
-        lines = 0
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 22):
-                lines += chunk.count(b"\n")
-        return max(lines - 1, 0) if fmt == "csv" else lines
-    if fmt == "xlsx":
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True)
-        try:
-            return max((workbook.active.max_row or 1) - 1, 0)
-        finally:
-            workbook.close()
-    return None

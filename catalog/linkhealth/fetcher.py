@@ -28,8 +28,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
-from .currencies import CURRENCY_CHOICES
-from .models import Offer
+from ..currencies import CURRENCY_CHOICES
+from ..models import Offer
 
 logger = logging.getLogger(__name__)
 

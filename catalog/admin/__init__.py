@@ -1,0 +1,14 @@
+"""The curators' back-office, one module per concern, registered on the default site.
+
+- `base`: what the admins share (import/export, big-table change lists, thumbnails).
+- `videos`, `products`, `offers`: the catalog's admins.
+- `linkhealth`: offer checks, price history and the needs-attention filter.
+- `clicks`: clicks and the click-through dashboard.
+"""
+
+from django.contrib import admin
+
+from . import clicks, linkhealth, offers, products, videos  # noqa: F401 (registers the admins)
+
+# The index shows how many offers need attention and links to the click dashboard.
+admin.site.index_template = "admin/catalog/index.html"

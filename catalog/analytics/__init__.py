@@ -1,0 +1,1 @@
+"""Click analytics: the roll-ups (`rollup`) and the admin dashboard over them (`dashboard`)."""

@@ -1,0 +1,309 @@
+"""Products, their images, offers and looks, and the nested writes of products and offers."""
+
+from rest_framework import serializers
+
+from catalog import services
+from catalog.models import (
+    Appearance,
+    CastMember,
+    Offer,
+    Product,
+    ProductImage,
+    ProductStyle,
+    ProductType,
+    Retailer,
+    Scene,
+    Video,
+)
+
+from .fields import TIMESTAMPS, ModelCleanSerializer, WebUrlField, slug_of
+from .reference import RetailerBriefSerializer
+from .videos import CastMemberBriefSerializer
+
+
+class ProductBriefSerializer(serializers.ModelSerializer):
+    product_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    style = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    web_url = WebUrlField()
+
+    class Meta:
+        model = Product
+        fields = ["id", "upc", "brand", "name", "slug", "product_type", "style", "web_url"]
+
+
+class AppearanceSerializer(ModelCleanSerializer):
+    product = slug_of(Product)
+    cast_member = serializers.PrimaryKeyRelatedField(
+        queryset=CastMember.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Who wears the product in the scene.",
+    )
+    web_url = WebUrlField(path=lambda obj: obj.scene.get_absolute_url())
+
+    class Meta:
+        model = Appearance
+        fields = ["id", "scene", "product", "cast_member", "match", "web_url", *TIMESTAMPS]
+
+
+class AppearanceInSceneSerializer(serializers.ModelSerializer):
+    product = ProductBriefSerializer(read_only=True)
+    cast_member = CastMemberBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Appearance
+        fields = ["id", "product", "cast_member", "match"]
+
+
+class SceneWithProductsSerializer(serializers.ModelSerializer):
+    cast_members = CastMemberBriefSerializer(many=True, read_only=True)
+    appearances = AppearanceInSceneSerializer(many=True, read_only=True)
+    start_seconds = serializers.FloatField(read_only=True)
+    end_seconds = serializers.FloatField(read_only=True)
+    web_url = WebUrlField()
+
+    class Meta:
+        model = Scene
+        fields = [
+            "id",
+            "title",
+            "start",
+            "end",
+            "start_seconds",
+            "end_seconds",
+            "cast_members",
+            "appearances",
+            "web_url",
+        ]
+
+
+def product_page(obj):
+    return obj.product.get_absolute_url()
+
+
+class ProductImageSerializer(ModelCleanSerializer):
+    product = slug_of(Product)
+    web_url = WebUrlField(path=product_page)
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "product", "image", "alt_text", "position", "web_url", *TIMESTAMPS]
+
+
+class ProductImageInProductSerializer(ModelCleanSerializer):
+    class Meta:
+        model = ProductImage
+        fields = ["id", "image", "alt_text", "position"]
+
+
+class OfferSerializer(ModelCleanSerializer):
+    product = slug_of(Product)
+    retailer = slug_of(Retailer)
+    buy_url = serializers.SerializerMethodField(
+        help_text="The outbound link, with the retailer's tracking template applied."
+    )
+    is_in_stock = serializers.BooleanField(read_only=True)
+    web_url = WebUrlField(path=product_page)
+
+    class Meta:
+        model = Offer
+        fields = [
+            "id",
+            "product",
+            "retailer",
+            "url",
+            "buy_url",
+            "price",
+            "currency",
+            "availability",
+            "is_in_stock",
+            "last_checked_at",
+            "link_status",
+            "web_url",
+            *TIMESTAMPS,
+        ]
+        read_only_fields = ["link_status"]
+
+    def get_buy_url(self, obj) -> str:
+        return obj.retailer.apply_link_template(obj.url)
+
+
+class OfferInProductSerializer(serializers.ModelSerializer):
+    retailer = RetailerBriefSerializer(read_only=True)
+    buy_url = serializers.SerializerMethodField()
+    is_in_stock = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Offer
+        fields = [
+            "id",
+            "retailer",
+            "url",
+            "buy_url",
+            "price",
+            "currency",
+            "availability",
+            "is_in_stock",
+            "last_checked_at",
+        ]
+
+    def get_buy_url(self, obj) -> str:
+        return obj.retailer.apply_link_template(obj.url)
+
+
+class ProductSerializer(ModelCleanSerializer):
+    product_type = slug_of(ProductType)
+    product_type_name = serializers.CharField(source="product_type.name", read_only=True)
+    style = slug_of(ProductStyle)
+    style_name = serializers.CharField(source="style.name", read_only=True)
+    images = ProductImageInProductSerializer(many=True, read_only=True)
+    offers = OfferInProductSerializer(
+        source="shoppable_offers",
+        many=True,
+        read_only=True,
+        help_text="The offers shoppers can act on now, cheapest first.",
+    )
+    web_url = WebUrlField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "upc",
+            "brand",
+            "name",
+            "slug",
+            "description",
+            "product_type",
+            "product_type_name",
+            "style",
+            "style_name",
+            "images",
+            "offers",
+            "web_url",
+            *TIMESTAMPS,
+        ]
+
+
+class VideoBriefSerializer(serializers.ModelSerializer):
+    web_url = WebUrlField()
+
+    class Meta:
+        model = Video
+        fields = ["id", "title", "slug", "release_date", "web_url"]
+
+
+class ProductDetailSerializer(ProductSerializer):
+    offers = OfferInProductSerializer(
+        source="all_offers",
+        many=True,
+        read_only=True,
+        help_text="Every offer, cheapest first, whether in stock or not.",
+    )
+    videos = VideoBriefSerializer(
+        source="visible_videos",
+        many=True,
+        read_only=True,
+        help_text="The videos the product is shown with or seen in.",
+    )
+
+    class Meta(ProductSerializer.Meta):
+        fields = [*ProductSerializer.Meta.fields, "videos"]
+
+
+class OfferInputSerializer(ModelCleanSerializer):
+    """An offer sent with a new product; the product validates it once it exists."""
+
+    retailer = slug_of(Retailer)
+
+    class Meta:
+        model = Offer
+        fields = ["retailer", "url", "price", "currency", "availability", "last_checked_at"]
+
+    def validate(self, attrs):
+        return attrs
+
+
+class ImageInputSerializer(ModelCleanSerializer):
+    class Meta:
+        model = ProductImage
+        fields = ["image", "alt_text", "position"]
+
+    def validate(self, attrs):
+        return attrs
+
+
+class ProductCreateSerializer(ModelCleanSerializer):
+    """A product with its images and offers, saved together or not at all."""
+
+    product_type = slug_of(ProductType)
+    style = slug_of(ProductStyle)
+    images = ImageInputSerializer(many=True, required=False)
+    offers = OfferInputSerializer(many=True, required=False)
+
+    class Meta:
+        model = Product
+        fields = [
+            "upc",
+            "brand",
+            "name",
+            "slug",
+            "description",
+            "product_type",
+            "style",
+            "images",
+            "offers",
+        ]
+
+    def build_instance(self, attrs):
+        fields = {k: v for k, v in attrs.items() if k not in {"images", "offers"}}
+        return super().build_instance(fields)
+
+    def create(self, validated_data):
+        return services.create_product(**validated_data)
+
+
+class ProductUpsertSerializer(ModelCleanSerializer):
+    """Feed sync: the product with this UPC is updated, or created when there is none."""
+
+    upc = serializers.CharField(max_length=14)
+    product_type = slug_of(ProductType)
+    style = slug_of(ProductStyle)
+
+    class Meta:
+        model = Product
+        fields = ["upc", "brand", "name", "slug", "description", "product_type", "style"]
+
+    def validate(self, attrs):
+        # The service validates the row it is about to update or create.
+        return attrs
+
+    def create(self, validated_data):
+        product, self.created = services.upsert_product(**validated_data)
+        return product
+
+
+class OfferUpsertSerializer(ModelCleanSerializer):
+    """Feed sync: the retailer's offer for the product is updated, or created."""
+
+    product = slug_of(Product)
+    retailer = slug_of(Retailer)
+
+    class Meta:
+        model = Offer
+        fields = [
+            "product",
+            "retailer",
+            "url",
+            "price",
+            "currency",
+            "availability",
+            "last_checked_at",
+        ]
+
+    def validate(self, attrs):
+        return attrs
+
+    def create(self, validated_data):
+        offer, self.created = services.upsert_offer(**validated_data)
+        return offer
