@@ -304,7 +304,7 @@ CATALOG_CURRENCY = os.environ.get("CATALOG_CURRENCY", "USD")
 # Offers that failed this many link checks in a row are hidden from the storefront.
 CATALOG_OFFER_MAX_FAILED_CHECKS = int(os.environ.get("CATALOG_OFFER_MAX_FAILED_CHECKS", "3"))
 
-# Link checker (`manage.py check_offers`): see catalog/linkcheck.py for the SSRF rules.
+# Link checker (`manage.py check_offers`): see catalog/linkhealth/fetcher.py for the SSRF rules.
 # Hosts fetched although they resolve to private or loopback addresses or use other ports
 # than 80 and 443; empty in production. Tests allow their own 127.0.0.1 server.
 CATALOG_LINKCHECK_ALLOWED_HOSTS = env_list("CATALOG_LINKCHECK_ALLOWED_HOSTS")
@@ -373,10 +373,10 @@ IMPORT_EXPORT_CHUNK_SIZE = 1000
 # a longer file is refused with a pointer to `manage.py import_feed`, which has no limit.
 CATALOG_ADMIN_IMPORT_MAX_ROWS = int(os.environ.get("CATALOG_ADMIN_IMPORT_MAX_ROWS", "2000"))
 # Cells that start like a formula (=, +, -, @) are exported behind an apostrophe by
-# CatalogResource (catalog/resources.py), and imported back without it. The library's own
+# CatalogResource (catalog/ingest/resources.py), and imported back without it. The library's own
 # switch stays off: in 4.4.3 it only deletes a leading "=" ("+", "-" and "@" formulas pass,
 # and a name "=Sale" re-imports as "Sale"), and it writes every XLSX cell as text, so an
 # empty date comes back as "None" and the file no longer imports.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Image URLs in product imports are fetched through the link checker's guard
-# (catalog/linkcheck.py), with its limits and its CATALOG_LINKCHECK_ALLOWED_HOSTS.
+# (catalog/linkhealth/fetcher.py), with its limits and its CATALOG_LINKCHECK_ALLOWED_HOSTS.
