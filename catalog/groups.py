@@ -1,6 +1,10 @@
-"""The Curators group: the people who keep the catalog, with exactly the rights to do so."""
+"""The Curators and Reviewers groups: the people who keep the catalog, with exactly the
+rights to do so. Reviewers have the curators' rights and may publish videos too."""
 
 CURATORS = "Curators"
+REVIEWERS = "Reviewers"
+# Held by reviewers only; with CATALOG_REVIEW_REQUIRED off, change_video is enough.
+PUBLISH = "publish_video"
 
 # Click-throughs and link checks are evidence, not catalog content: curators read them but
 # never edit them. The roll-up tables are derived from clicks by code.
@@ -29,10 +33,34 @@ def sync_curator_permissions(apps, schema_editor):
     allowed = [
         permission
         for permission in permissions
-        if permission.content_type.model not in READ_ONLY_MODELS
-        or permission.codename.startswith("view_")
+        if (
+            permission.content_type.model not in READ_ONLY_MODELS
+            or permission.codename.startswith("view_")
+        )
+        and permission.codename != PUBLISH
     ]
     group.permissions.set(allowed)
+    if Group.objects.filter(name=REVIEWERS).exists():
+        sync_reviewer_permissions(apps, schema_editor)
+
+
+def sync_reviewer_permissions(apps, schema_editor):
+    """Give the Reviewers group the curators' permissions and the right to publish."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    curators = Group.objects.get(name=CURATORS)
+    reviewers, _ = Group.objects.get_or_create(name=REVIEWERS)
+    publish = Permission.objects.get(content_type__app_label="catalog", codename=PUBLISH)
+    reviewers.permissions.set([*curators.permissions.all(), publish])
+
+
+def create_reviewers(apps, schema_editor):
+    sync_curator_permissions(apps, schema_editor)
+    sync_reviewer_permissions(apps, schema_editor)
+
+
+def remove_reviewers(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name=REVIEWERS).delete()
 
 
 def remove_curators(apps, schema_editor):

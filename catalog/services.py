@@ -160,14 +160,18 @@ def upsert_offer(*, product: Product, retailer: Retailer, **fields: Any) -> tupl
 
 
 @transaction.atomic
-def set_video_status(*, videos: models.QuerySet[Video], status: str) -> int:
-    """Publish or unpublish `videos` at once; return how many there were.
+def set_video_status(*, videos: models.QuerySet[Video], status: str, user=None) -> int:
+    """Give `videos` this status at once; return how many changed.
 
     A bulk UPDATE sends no signals, so this refreshes the published flag of the videos'
-    products itself, in the same transaction.
+    products itself, in the same transaction, and writes their history rows (by `user`).
+    Who may do it is catalog/review.py's business; its callers ask it first.
     """
-    video_ids = list(videos.values_list("pk", flat=True))
+    video_ids = list(videos.exclude(status=status).values_list("pk", flat=True))
     count = Video.objects.filter(pk__in=video_ids).update(status=status)
+    Video.history.bulk_history_create(
+        list(Video.objects.filter(pk__in=video_ids)), update=True, default_user=user
+    )
     product_ids = product_ids_in_videos(video_ids)
     if product_ids:
         Product.objects.filter(pk__in=product_ids).refresh_published()

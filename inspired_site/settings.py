@@ -66,6 +66,7 @@ THIRD_PARTY_APPS = [
     "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
 ]
 LOCAL_APPS = [
     "catalog",
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who made each change in the catalog's history.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -303,6 +306,9 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CATALOG_CURRENCY = os.environ.get("CATALOG_CURRENCY", "USD")
 # Offers that failed this many link checks in a row are hidden from the storefront.
 CATALOG_OFFER_MAX_FAILED_CHECKS = int(os.environ.get("CATALOG_OFFER_MAX_FAILED_CHECKS", "3"))
+# On: curators submit videos for review and only Reviewers publish. Off (small teams):
+# anybody who may change videos publishes them directly.
+CATALOG_REVIEW_REQUIRED = env_bool("CATALOG_REVIEW_REQUIRED", True)
 
 # Link checker (`manage.py check_offers`): see catalog/linkhealth/fetcher.py for the SSRF rules.
 # Hosts fetched although they resolve to private or loopback addresses or use other ports

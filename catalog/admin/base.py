@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
+from simple_history.admin import SimpleHistoryAdmin
 
 from ..ingest.forms import CappedImportForm
 from ..models import (
@@ -141,3 +142,9 @@ class ReadOnlyAdmin(LargeTableAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The History button lists who changed what and when, with each version's changes,
+    and opens any version to revert to it (the admin's form validates the reverted row).
+    """

@@ -13,6 +13,7 @@ from ..models import (
 from .base import (
     TIMESTAMPS,
     CatalogImportExportMixin,
+    HistoryAdmin,
     LargeTableAdmin,
     thumbnail,
 )
@@ -34,7 +35,7 @@ class RetailerAdmin(CatalogImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(CatalogImportExportMixin, LargeTableAdmin):
+class OfferAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
     ordering = ["product_id", "retailer_id"]
     resource_classes = [OfferResource]
     list_display = [

@@ -17,6 +17,7 @@ from .base import (
     TIMESTAMPS,
     TIMESTAMPS_FIELDSET,
     CatalogImportExportMixin,
+    HistoryAdmin,
     LargeTableAdmin,
     recent_clicks_display,
     thumbnail,
@@ -65,7 +66,7 @@ class OfferInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(CatalogImportExportMixin, LargeTableAdmin):
+class ProductAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
     ordering = ["brand", "name", "id"]
     resource_classes = [ProductResource]
     list_display = ["picture", "name", "brand", "upc", "product_type", "style", "updated_at"]

@@ -1,7 +1,11 @@
 """Admins of artists, videos and their sources, scenes, cast and looks."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
+from .. import review
 from ..ingest.resources import (
     ArtistResource,
     SceneResource,
@@ -18,10 +22,12 @@ from ..models import (
     format_timecode,
 )
 from ..services import set_video_status
+from ..studio.views import can_use_studio, studio_urls
 from .base import (
     TIMESTAMPS,
     TIMESTAMPS_FIELDSET,
     CatalogImportExportMixin,
+    HistoryAdmin,
     LargeTableAdmin,
     recent_clicks_display,
     thumbnail,
@@ -67,12 +73,14 @@ class VideoProductInline(admin.TabularInline):
 
 
 @admin.register(Video)
-class VideoAdmin(CatalogImportExportMixin, LargeTableAdmin):
+class VideoAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
     resource_classes = [VideoResource]
+    change_form_template = "admin/catalog/video/change_form.html"
     list_display = [
         "picture",
         "title",
         "artist_names",
+        "studio_link",
         "status",
         "is_featured",
         "release_date",
@@ -87,7 +95,7 @@ class VideoAdmin(CatalogImportExportMixin, LargeTableAdmin):
     date_hierarchy = "release_date"
     clicks_last_30_days = recent_clicks_display("video")
     inlines = [VideoSourceInline, SceneInline, VideoProductInline]
-    actions = ["publish", "unpublish", "feature", "unfeature"]
+    actions = ["submit_for_review", "publish", "unpublish", "feature", "unfeature"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "artists", "status", "is_featured"]}),
         ("Details", {"fields": ["description", "thumbnail", "duration", "release_date"]}),
@@ -98,9 +106,47 @@ class VideoAdmin(CatalogImportExportMixin, LargeTableAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).for_listing()
 
+    def get_urls(self):
+        return studio_urls(self) + super().get_urls()
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status":
+            obj = getattr(request, "_video_being_changed", None)
+            allowed = review.allowed_statuses(obj.status if obj else None, request.user)
+            kwargs["choices"] = [c for c in db_field.choices if c[0] in allowed]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        request._video_being_changed = obj
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        before = form.initial.get("status") if change else None
+        try:
+            review.check_transition(before, obj.status, request.user)
+        except (PermissionDenied, ValidationError) as exc:
+            # The form offers only the allowed statuses; a forged POST lands here.
+            raise PermissionDenied(str(exc)) from exc
+        super().save_model(request, obj, form, change)
+
     @admin.display(description="")
     def picture(self, obj):
         return thumbnail(obj.thumbnail, obj.title)
+
+    @admin.display(description="studio")
+    def studio_link(self, obj):
+        return format_html(
+            '<a href="{}">Open in studio</a>', reverse("admin:catalog_video_studio", args=[obj.pk])
+        )
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if not can_use_studio(request.user):
+            shown = [name for name in shown if name != "studio_link"]
+        return shown
+
+    def has_publish_permission(self, request):
+        return review.can_publish(request.user)
 
     @admin.display(description="artists")
     def artist_names(self, obj):
@@ -110,15 +156,37 @@ class VideoAdmin(CatalogImportExportMixin, LargeTableAdmin):
         noun = "video" if count == 1 else "videos"
         self.message_user(request, f"{count} {noun} {verb}.")
 
-    @admin.action(description="Publish selected videos", permissions=["change"])
+    def _move(self, request, queryset, status, verb):
+        """Give the selected videos `status`, skipping (and naming) those it cannot reach."""
+        movable, refused = [], []
+        for video in queryset.only("pk", "title", "status"):
+            try:
+                review.check_transition(video.status, status, request.user)
+                movable.append(video.pk)
+            except (PermissionDenied, ValidationError):
+                refused.append(video.title)
+        count = set_video_status(
+            videos=Video.objects.filter(pk__in=movable), status=status, user=request.user
+        )
+        self._report(request, count, verb)
+        if refused:
+            self.message_user(
+                request,
+                f"Not {verb} (their status does not allow it): {', '.join(refused)}.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Submit selected videos for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._move(request, queryset, Video.Status.IN_REVIEW, "submitted for review")
+
+    @admin.action(description="Publish selected videos", permissions=["publish"])
     def publish(self, request, queryset):
-        count = set_video_status(videos=queryset, status=Video.Status.PUBLISHED)
-        self._report(request, count, "published")
+        self._move(request, queryset, Video.Status.PUBLISHED, "published")
 
     @admin.action(description="Unpublish selected videos", permissions=["change"])
     def unpublish(self, request, queryset):
-        count = set_video_status(videos=queryset, status=Video.Status.DRAFT)
-        self._report(request, count, "unpublished")
+        self._move(request, queryset, Video.Status.UNPUBLISHED, "unpublished")
 
     @admin.action(description="Feature selected videos", permissions=["change"])
     def feature(self, request, queryset):
@@ -148,7 +216,7 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Scene)
-class SceneAdmin(CatalogImportExportMixin, LargeTableAdmin):
+class SceneAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
     ordering = ["video_id", "start"]
     resource_classes = [SceneResource]
     list_display = ["__str__", "video", "timecode"]
@@ -168,7 +236,7 @@ class SceneAdmin(CatalogImportExportMixin, LargeTableAdmin):
 
 
 @admin.register(CastMember)
-class CastMemberAdmin(LargeTableAdmin):
+class CastMemberAdmin(HistoryAdmin, LargeTableAdmin):
     ordering = ["video_id", "name"]
     list_display = ["name", "performer_name", "artist", "video"]
     list_select_related = ["artist", "video"]
@@ -178,7 +246,7 @@ class CastMemberAdmin(LargeTableAdmin):
 
 
 @admin.register(Appearance)
-class AppearanceAdmin(LargeTableAdmin):
+class AppearanceAdmin(HistoryAdmin, LargeTableAdmin):
     ordering = ["scene_id", "product_id"]
     list_display = ["product", "scene", "video", "cast_member", "match"]
     list_filter = ["match"]

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 
+from simple_history.models import HistoricalRecords
+
 from ..currencies import CURRENCY_CHOICES
 from ..validators import validate_http_url, validate_link_template
 from .base import (
@@ -154,6 +156,10 @@ class Offer(TimeStampedModel):
     )
 
     objects = OfferQuerySet.as_manager()
+    # Link checks are recorded in their own tables (OfferCheck, PriceHistory).
+    history = HistoricalRecords(
+        excluded_fields=["last_checked_at", "link_status", "failed_checks"]
+    )
 
     class Meta:
         ordering = ["product", "price", "id"]

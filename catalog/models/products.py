@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 
+from simple_history.models import HistoricalRecords
+
 from ..validators import validate_gtin
 from .base import SlugKeyedQuerySet, TimeStampedModel, TimeStampedQuerySet
 from .videos import Appearance, Video, VideoProduct
@@ -170,6 +172,7 @@ class Product(TimeStampedModel):
     )
 
     objects = ProductQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["is_published"])
 
     class Meta:
         ordering = ["brand", "name"]

@@ -9,6 +9,8 @@ from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils.dateparse import parse_duration
 
+from simple_history.models import HistoricalRecords
+
 from ..validators import validate_http_url
 from .base import URL_MAX_LENGTH, SlugKeyedQuerySet, TimeStampedModel, TimeStampedQuerySet
 
@@ -41,6 +43,10 @@ class VideoQuerySet(SlugKeyedQuerySet):
         """Return the videos shoppers may see."""
         return self.filter(status=Video.Status.PUBLISHED)
 
+    def in_review(self):
+        """Return the videos waiting for a reviewer."""
+        return self.filter(status=Video.Status.IN_REVIEW)
+
     def featured(self):
         return self.filter(is_featured=True)
 
@@ -65,8 +71,16 @@ class VideoQuerySet(SlugKeyedQuerySet):
 
 class Video(TimeStampedModel):
     class Status(models.TextChoices):
+        """draft → in review → published; published → unpublished → in review or draft.
+
+        Only "published" is public. The transitions and who may make them are in
+        catalog/review.py.
+        """
+
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
         PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
@@ -75,7 +89,12 @@ class Video(TimeStampedModel):
     thumbnail = models.ImageField(upload_to="videos/", blank=True)
     duration = models.DurationField(null=True, blank=True, help_text="HH:MM:SS.mmm")
     release_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT)
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Raised by every studio edit, so that two curators cannot overwrite each other.",
+    )
     is_featured = models.BooleanField("featured", default=False)
     products = models.ManyToManyField(
         "Product",
@@ -86,9 +105,11 @@ class Video(TimeStampedModel):
     )
 
     objects = VideoQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["version"], m2m_fields=[artists])
 
     class Meta:
         ordering = ["-release_date", "title"]
+        permissions = [("publish_video", "Can publish videos (reviewers)")]
         indexes = [
             models.Index(fields=["status", "-release_date"], name="catalog_video_status_release"),
             models.Index(fields=["status", "is_featured"], name="catalog_video_status_featured"),
@@ -207,12 +228,16 @@ class SceneQuerySet(TimeStampedQuerySet):
                 "appearances",
                 queryset=Appearance.objects.select_related(
                     "cast_member", "product__product_type", "product__style"
-                ).order_by("product__style__position", "id"),
+                ).order_by("position", "product__style__position", "id"),
             ),
         )
 
     def get_by_natural_key(self, video_slug, start):
         return self.get(video__slug=video_slug, start=parse_duration(start))
+
+
+SCENE_PAST_END = "A scene cannot end after the video does ({duration})."
+SCENE_OVERLAP = "This scene would overlap {other}."
 
 
 class Scene(TimeStampedModel):
@@ -223,6 +248,7 @@ class Scene(TimeStampedModel):
     cast_members = models.ManyToManyField("CastMember", related_name="scenes", blank=True)
 
     objects = SceneQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[cast_members])
 
     class Meta:
         ordering = ["video", "start", "end"]
@@ -247,6 +273,31 @@ class Scene(TimeStampedModel):
     def __str__(self):
         label = self.title or "Scene"
         return f"{label} ({format_timecode(self.start)}–{format_timecode(self.end)})"
+
+    def clean(self):
+        """A scene lies within its video's duration and overlaps no other of its scenes.
+
+        Scenes may touch (one ends when the next starts). Checked here so that the admin,
+        the API, the imports and the studio refuse the same scenes with the same words.
+        """
+        if self.video_id is None or self.start is None or self.end is None:
+            return
+        duration = self.video.duration
+        if duration is not None and self.end > duration:
+            raise ValidationError(
+                {"end": SCENE_PAST_END.format(duration=format_timecode(duration))},
+                code="scene_past_end",
+            )
+        other = (
+            Scene.objects.filter(video_id=self.video_id, start__lt=self.end, end__gt=self.start)
+            .exclude(pk=self.pk)
+            .order_by("start")
+            .first()
+        )
+        if other is not None:
+            raise ValidationError(
+                {"start": SCENE_OVERLAP.format(other=other)}, code="scene_overlap"
+            )
 
     def get_absolute_url(self):
         return self.video.get_absolute_url() + f"?t={int(self.start.total_seconds())}"
@@ -284,6 +335,7 @@ class CastMember(TimeStampedModel):
     )
 
     objects = CastMemberQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["video", "name"]
@@ -362,11 +414,15 @@ class Appearance(TimeStampedModel):
         verbose_name="worn by",
     )
     match = models.CharField(max_length=12, choices=Match, default=Match.EXACT)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Looks of a scene are listed by position, then by style."
+    )
 
     objects = AppearanceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
-        ordering = ["scene", "id"]
+        ordering = ["scene", "position", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["scene", "product"],

@@ -8,7 +8,7 @@ from django.utils.text import slugify
 import factory
 
 from catalog import models
-from catalog.groups import CURATORS
+from catalog.groups import CURATORS, REVIEWERS
 from catalog.validators import gtin_check_digit
 
 
@@ -37,6 +37,14 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.is_staff = True
             self.save(update_fields=["is_staff"])
             self.groups.add(Group.objects.get(name=CURATORS))
+
+    @factory.post_generation
+    def reviewer(self, create, extracted, **kwargs):
+        """UserFactory(reviewer=True) makes a staff member of the Reviewers group."""
+        if create and extracted:
+            self.is_staff = True
+            self.save(update_fields=["is_staff"])
+            self.groups.add(Group.objects.get(name=REVIEWERS))
 
 
 class ProductTypeFactory(factory.django.DjangoModelFactory):

@@ -23,6 +23,7 @@ from .factories import (
     ProductImageFactory,
     RetailerFactory,
     SceneFactory,
+    UserFactory,
     VideoFactory,
     VideoProductFactory,
     VideoSourceFactory,
@@ -272,10 +273,10 @@ def test_scene_inline_ending_before_start_is_a_form_error(client, curator):
     assert not Scene.objects.exists()
 
 
-def test_publish_and_feature_actions(client, curator):
+def test_publish_and_feature_actions(client):
     drafts = VideoFactory.create_batch(2, draft=True)
     before = {video.pk: video.updated_at for video in drafts}
-    client.force_login(curator)
+    client.force_login(UserFactory(reviewer=True))
     for action in ("publish", "feature"):
         response = client.post(
             admin_url(Video, "changelist"),
@@ -298,7 +299,7 @@ def test_unpublish_action(client, curator):
         admin_url(Video, "changelist"), {"action": "unpublish", "_selected_action": [video.pk]}
     )
     video.refresh_from_db()
-    assert video.status == Video.Status.DRAFT
+    assert video.status == Video.Status.UNPUBLISHED
 
 
 def test_change_page_shows_timestamps_and_view_on_site(client, curator):

@@ -1,7 +1,11 @@
 """Artists, videos and their sources, scenes and cast."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+
 from rest_framework import serializers
 
+from catalog import review
 from catalog.models import (
     Artist,
     CastMember,
@@ -68,6 +72,17 @@ class VideoSerializer(ModelCleanSerializer):
             "web_url",
             *TIMESTAMPS,
         ]
+
+    def validate_status(self, value):
+        """Publishing is for reviewers (catalog/review.py), through the API too."""
+        current = self.instance.status if self.instance else None
+        try:
+            review.check_transition(current, value, self.context["request"].user)
+        except DjangoPermissionDenied as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return value
 
 
 class VideoSourceBriefSerializer(serializers.ModelSerializer):

@@ -5,7 +5,8 @@
 //   const player = await createPlayer(root, { provider, offset });
 //   player.onTime((seconds) => ...);   // while playing and after every seek
 //   player.seek(seconds);
-//   player.play();
+//   player.play(); player.pause(); player.paused();
+//   player.duration();                 // seconds on the source, 0 until known
 
 const scripts = new Map();
 
@@ -46,6 +47,9 @@ function mediaAdapter(video) {
       // Browsers may refuse to start with sound before a gesture; the user can press play.
       video.play().catch(() => {});
     },
+    pause: () => video.pause(),
+    paused: () => video.paused,
+    duration: () => (Number.isFinite(video.duration) ? video.duration : 0),
     currentTime: () => video.currentTime,
   };
 }
@@ -110,6 +114,9 @@ async function youtubeAdapter(iframe) {
       report();
     },
     play: () => player.playVideo(),
+    pause: () => player.pauseVideo(),
+    paused: () => player.getPlayerState() !== window.YT.PlayerState.PLAYING,
+    duration: () => player.getDuration() || 0,
     currentTime: () => player.getCurrentTime(),
   };
 }
@@ -120,6 +127,12 @@ async function vimeoAdapter(iframe) {
   }
   const player = new window.Vimeo.Player(iframe);
   let last = 0;
+  let paused = true;
+  let length = 0;
+  player.on("play", () => (paused = false));
+  player.on("pause", () => (paused = true));
+  player.on("ended", () => (paused = true));
+  player.getDuration().then((seconds) => (length = seconds), () => {});
   return {
     onTime(callback) {
       const report = (data) => {
@@ -131,6 +144,9 @@ async function vimeoAdapter(iframe) {
     },
     seek: (seconds) => player.setCurrentTime(seconds),
     play: () => player.play().catch(() => {}),
+    pause: () => player.pause().catch(() => {}),
+    paused: () => paused,
+    duration: () => length,
     currentTime: () => last,
   };
 }
@@ -152,6 +168,9 @@ export async function createPlayer(root, { provider, offset = 0 }) {
     },
     seek: (seconds) => adapter.seek(Math.max(0, seconds + offset)),
     play: () => adapter.play(),
+    pause: () => adapter.pause(),
+    paused: () => adapter.paused(),
+    duration: () => Math.max(0, adapter.duration() - offset),
     currentTime: () => Math.max(0, adapter.currentTime() - offset),
   };
 }
