@@ -90,8 +90,10 @@ class Video(TimeStampedModel):
     duration = models.DurationField(null=True, blank=True, help_text="HH:MM:SS.mmm")
     release_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT)
+    # db_default too, for the raw SQL writers (generate_catalog) that leave the column out.
     version = models.PositiveIntegerField(
         default=1,
+        db_default=1,
         editable=False,
         help_text="Raised by every studio edit, so that two curators cannot overwrite each other.",
     )
@@ -105,7 +107,7 @@ class Video(TimeStampedModel):
     )
 
     objects = VideoQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["version"], m2m_fields=[artists])
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["-release_date", "title"]
@@ -415,7 +417,9 @@ class Appearance(TimeStampedModel):
     )
     match = models.CharField(max_length=12, choices=Match, default=Match.EXACT)
     position = models.PositiveSmallIntegerField(
-        default=0, help_text="Looks of a scene are listed by position, then by style."
+        default=0,
+        db_default=0,
+        help_text="Looks of a scene are listed by position, then by style.",
     )
 
     objects = AppearanceQuerySet.as_manager()

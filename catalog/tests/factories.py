@@ -115,7 +115,8 @@ class SceneFactory(factory.django.DjangoModelFactory):
 
     video = factory.SubFactory(VideoFactory)
     title = factory.Sequence(lambda n: f"Scene {n}")
-    start = factory.Sequence(lambda n: timedelta(seconds=10 * n))
+    # Within the factory video's 3:30, before 3:00.
+    start = factory.Sequence(lambda n: timedelta(seconds=10 * (n % 18)))
     end = factory.LazyAttribute(lambda o: o.start + timedelta(seconds=10))
 
 

@@ -59,7 +59,7 @@ def cases():
                 "title": "Get Lucky",
                 "slug": "get-lucky",
                 "artist_slugs": [ArtistFactory().slug],
-                "status": "published",
+                "status": "in_review",
             },
             VideoFactory(),
             {"is_featured": True},
@@ -77,7 +77,7 @@ def cases():
             VideoSourceFactory(is_primary=False),
         ),
         "scene": (
-            {"video": video.slug, "title": "Chorus", "start": "00:02:00", "end": "00:02:30"},
+            {"video": video.slug, "title": "Chorus", "start": "00:03:15", "end": "00:03:25"},
             scene,
             {"title": "Bridge"},
             SceneFactory(),

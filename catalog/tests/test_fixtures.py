@@ -150,6 +150,8 @@ def test_fixture_loads_twice_and_the_second_load_changes_nothing():
 def test_every_demo_record_passes_model_validation(demo_catalog):
 
     for model in apps.get_app_config("catalog").get_models():
+        if model.__name__.startswith("Historical"):
+            continue  # past versions, written by django-simple-history
         for instance in model._base_manager.all():
             # Raises on a bad GTIN, URL, currency or scene time, naming the record.
             instance.full_clean()
