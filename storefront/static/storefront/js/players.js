@@ -132,7 +132,10 @@ async function vimeoAdapter(iframe) {
   player.on("play", () => (paused = false));
   player.on("pause", () => (paused = true));
   player.on("ended", () => (paused = true));
-  player.getDuration().then((seconds) => (length = seconds), () => {});
+  // Only the studio asks for the duration; a player without it just reports 0.
+  Promise.resolve()
+    .then(() => player.getDuration())
+    .then((seconds) => (length = seconds || 0), () => {});
   return {
     onTime(callback) {
       const report = (data) => {
