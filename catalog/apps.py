@@ -21,6 +21,8 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from . import signals
+        from .api import signals as api_signals
 
         connection_created.connect(tune_mariadb_session, dispatch_uid="catalog_tune_mariadb")
         signals.connect()
+        api_signals.connect()

@@ -31,13 +31,45 @@ def validate_gtin(value: str) -> None:
         )
 
 
+def validate_public_url(value: str) -> None:
+    """Refuse a link that the link checker would refuse without looking up its host.
+
+    The rules are the checker's own (catalog/linkhealth/fetcher.py): http(s) only, ports 80
+    and 443, no credentials, no private, loopback, link-local or reserved address.
+    """
+    from .linkhealth.fetcher import LinkRefused, check_url_rules
+
+    try:
+        check_url_rules(value)
+    except LinkRefused as error:
+        raise ValidationError(
+            f"This link cannot be used: {error}", code="link_not_public"
+        ) from error
+
+
+# What a link template is tried on: the link it makes must pass as any offer URL would.
+SAMPLE_OFFER_URL = "https://shop.example.com/p/1?colour=blue"
+
+
 def validate_link_template(value: str) -> None:
-    if value and "{url}" not in value and "{url_encoded}" not in value:
+    if not value:
+        return
+    if "{url}" not in value and "{url_encoded}" not in value:
         raise ValidationError(
             "The link template must contain {url} or {url_encoded}.",
             code="link_template_placeholder",
         )
-    if value.startswith(("{url}", "{url_encoded}")):
-        return
-    if value:
-        validate_http_url(value.replace("{url_encoded}", "x").replace("{url}", "x"))
+    from urllib.parse import quote
+
+    link = value.replace("{url_encoded}", quote(SAMPLE_OFFER_URL, safe="")).replace(
+        "{url}", SAMPLE_OFFER_URL
+    )
+    try:
+        validate_http_url(link)
+    except ValidationError as error:
+        raise ValidationError(
+            "The link template must make an http:// or https:// link, e.g. "
+            "https://go.example.com/?url={url_encoded} or {url}?utm_source=inspired.",
+            code="link_template_url",
+        ) from error
+    validate_public_url(link)

@@ -386,3 +386,124 @@ CATALOG_ADMIN_IMPORT_MAX_ROWS = int(os.environ.get("CATALOG_ADMIN_IMPORT_MAX_ROW
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Image URLs in product imports are fetched through the link checker's guard
 # (catalog/linkhealth/fetcher.py), with its limits and its CATALOG_LINKCHECK_ALLOWED_HOSTS.
+
+# ---------------------------------------------------------------------------------------
+# Production safety: login protection, outages, mail, CSP (docs/security.md)
+# ---------------------------------------------------------------------------------------
+
+# Client addresses. Behind a reverse proxy or load balancer, REMOTE_ADDR is the proxy's;
+# the client's address is read from X-Forwarded-For only through the proxies listed here
+# (addresses or networks, e.g. 10.0.0.5,10.1.0.0/16). Empty: the header is ignored, so a client cannot pick its own address for the login lockout and throttles.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
+
+# Login lockout (django-axes): every surface that checks a password (admin, allauth, the
+# browsable API's login, the API token login) counts failures per account and client
+# address in the database, which all workers share and which outlives a Redis outage. A
+# locked pair is refused before its password is hashed.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = ["inspired_site.login_protection.LoginLockoutBackend", *AUTHENTICATION_BACKENDS]
+# Last, so that it sees the answer of every view that authenticates.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "inspired_site.proxies.client_ip"
+AXES_USERNAME_CALLABLE = "inspired_site.login_protection.attempted_account"
+AXES_LOCKOUT_CALLABLE = "inspired_site.login_protection.lockout_response"
+AXES_VERBOSE = False
+
+# Two-factor sign-in (allauth's MFA): authenticator apps (TOTP) and recovery codes, for
+# anyone who turns it on at /accounts/2fa/. With DJANGO_STAFF_REQUIRE_MFA on, staff reach
+# the admin only after signing in with a second factor: /admin/login/ hands over to
+# /accounts/login/, and staff without an authenticator are sent to set one up.
+INSTALLED_APPS += ["allauth.mfa"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Inspired"
+STAFF_REQUIRE_MFA = env_bool("DJANGO_STAFF_REQUIRE_MFA", default=False)
+MIDDLEWARE.append("inspired_site.login_protection.StaffTwoFactorMiddleware")
+
+# Request bodies: larger ones answer 413 (Django's limit for form fields applies to the
+# whole body of a JSON request too); JSON nested deeper than this answers 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(2_621_440)))
+API_MAX_JSON_DEPTH = 32
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "catalog.api.parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+
+# Outages: a database that cannot be reached answers 503 with Retry-After (JSON under
+# /api/), and /readyz reports it; see inspired_site/health.py. A database host that does
+# not answer at all fails a connection after this many seconds instead of hanging a worker.
+OUTAGE_RETRY_AFTER_SECONDS = int(os.environ.get("DJANGO_OUTAGE_RETRY_AFTER", "30"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = 5
+
+# Cache outages: django-redis turns a lost Redis into cache misses (IGNORE_EXCEPTIONS), so
+# throttles and cached pages fail open instead of failing the request; sessions live in the
+# database with the cache in front of it.
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": "inspired",
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+        },
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Mail: sent after the transaction commits, with retries (storefront/mail.py); a failure is
+# logged and told to the person, never a 500. Production refuses to start with SMTP but no
+# host; the console backend is accepted when chosen explicitly.
+ACCOUNT_ADAPTER = "storefront.account_adapter.AccountAdapter"
+MAIL_RETRY_DELAYS = (1, 3)  # seconds before the second and third attempt
+if not DEBUG and MAILERS["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    env_required("DJANGO_EMAIL_HOST")
+    MAILERS["default"]["OPTIONS"]["timeout"] = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
+
+# Content-Security-Policy (Django's own, with a nonce for any inline script) and a
+# Permissions-Policy. Videos come from YouTube and Vimeo iframes and their player scripts,
+# or as MP4/HLS from the source's own URL (hls.js reads segments and feeds them as blobs).
+from django.utils.csp import CSP  # noqa: E402
+
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+VIDEO_PLAYER_ORIGINS = ["https://www.youtube.com", "https://player.vimeo.com"]
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE, *VIDEO_PLAYER_ORIGINS, "https://s.ytimg.com"],
+    # Swagger UI, ReDoc and the admin set style attributes; scripts stay nonce-only.
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "https://i.ytimg.com", "https://i.vimeocdn.com"],
+    "font-src": [CSP.SELF, "data:"],
+    "media-src": [CSP.SELF, "blob:", "https:"],
+    "connect-src": [CSP.SELF, "https:"],
+    "worker-src": [CSP.SELF, "blob:"],
+    "frame-src": ["https://www.youtube-nocookie.com", *VIDEO_PLAYER_ORIGINS],
+    "frame-ancestors": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [
+        CSP.SELF,
+        *(["https://www.facebook.com"] if "facebook" in SOCIALACCOUNT_PROVIDERS else []),
+        *(["https://accounts.google.com"] if "google" in SOCIALACCOUNT_PROVIDERS else []),
+    ],
+}
+# Features no page uses; the players' iframes keep autoplay, fullscreen and the like.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), browsing-topics=()"
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csp.ContentSecurityPolicyMiddleware") + 1,
+    "inspired_site.middleware.PermissionsPolicyMiddleware",
+)

@@ -2,17 +2,29 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+
+from inspired_site import health
 
 admin.site.site_header = "Inspired back-office"
 admin.site.site_title = "Inspired back-office"
 admin.site.index_title = "Catalog"
 
 urlpatterns = [
+    # For load balancers: the process is up / it can serve (database, cache).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("catalog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file, which the CSP allows.
+    path(
+        "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
+    ),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # The browsable API's "Log in" link: a session with CSRF, for people exploring the API.
     path("api/auth/", include("rest_framework.urls")),
@@ -24,6 +36,8 @@ urlpatterns = [
 
 # Unknown /api/ paths answer JSON, as the API's own 404s do; the storefront keeps its page.
 handler404 = "catalog.api.views.page_not_found"
+# A database out of reach answers 503 with Retry-After rather than 500.
+handler500 = "inspired_site.health.server_error"
 
 if settings.DEBUG:
     from django.urls import re_path

@@ -30,6 +30,8 @@ from catalog.models import (
     VideoProduct,
 )
 
+from inspired_site.proxies import client_ip
+
 from .filters import BrowseFilter
 from .models import FollowedArtist
 from .sitemaps import SITEMAPS
@@ -363,7 +365,7 @@ class RetailerDetailView(AnonymousCacheMixin, ListView):
 
 def visitor_hash(request) -> str:
     """Return a daily, salted hash of the visitor: counts unique clicks, keeps no raw IP."""
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)  # behind the proxy, the shopper's own address
     agent = request.META.get("HTTP_USER_AGENT", "")[:512]
     day = timezone.now().date().isoformat()
     return salted_hmac(

@@ -1,3 +1,4 @@
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 
@@ -5,6 +6,8 @@ from rest_framework import exceptions, views
 from rest_framework.serializers import as_serializer_error
 
 from catalog.services import NestedValidationError
+
+from .parsers import PayloadTooLarge
 
 
 def to_drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -28,6 +31,8 @@ def exception_handler(exc, context):
     """
     if isinstance(exc, DjangoValidationError):
         exc = to_drf_validation_error(exc)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     elif isinstance(exc, ProtectedError | RestrictedError):
         rows = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
         users = sorted({str(type(row)._meta.verbose_name_plural) for row in rows})

@@ -9,14 +9,14 @@ import hashlib
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import Exists, OuterRef, Q
 from django.http import JsonResponse
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views import defaults
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from knox import views as knox_views
 from knox.models import get_token_model
 from knox.settings import knox_settings
-from rest_framework import permissions, status, viewsets
+from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -81,6 +81,22 @@ class CatalogViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         instance = serializer.save()
         return Response(self.read_back(instance))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Lists and details alike differ by who asks: staff see drafts.
+
+        So every answer varies on the credentials, and one given to an authenticated
+        client is private: no shared cache may store it for the next visitor.
+        """
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        try:
+            authenticated = request.user.is_authenticated
+        except exceptions.APIException:
+            authenticated = False
+        if authenticated or request.META.get("HTTP_AUTHORIZATION"):
+            patch_cache_control(response, private=True)
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
@@ -426,7 +442,7 @@ class LoginView(APIView):
         )
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         data = serializers.TokenSerializer({"token": token, "expiry": instance.expiry}).data
-        return Response(data)
+        return Response(data, headers={"Cache-Control": "no-store"})
 
 
 class LogoutView(knox_views.LogoutView):

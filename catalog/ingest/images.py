@@ -44,12 +44,23 @@ IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 
 def image_extension(content: bytes) -> str:
     """Return the file extension of an image's bytes, or raise if they are no image."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-            kind = image.format
+        # Pillow warns past MAX_IMAGE_PIXELS and raises past twice that: refuse both, since
+        # a few kilobytes of compressed pixels can stand for gigabytes once decoded.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                image.verify()
+                kind = image.format
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise ValidationError(
+            f"The image is too large to open (more than {Image.MAX_IMAGE_PIXELS:,} pixels).",
+            code="image_too_many_pixels",
+        ) from error
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValidationError("The file is not an image.", code="image_invalid") from error
     if kind not in IMAGE_EXTENSIONS:

@@ -112,17 +112,43 @@ def allowed_hosts() -> set[str]:
     return {host.strip().lower().strip("[]") for host in settings.CATALOG_LINKCHECK_ALLOWED_HOSTS}
 
 
+# IETF protocol assignments (192.0.0.8 is the IPv4 dummy address, 192.0.0.170/171 NAT64
+# discovery): none of them is a shop.
+PROTOCOL_ASSIGNMENTS = ipaddress.ip_network("192.0.0.0/24")
+# The well-known NAT64 prefix maps an IPv4 address into its last 32 bits.
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """Return the IPv4 address an IPv6 transition form carries (mapped, 6to4, Teredo, NAT64)."""
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address.sixtofour:
+        return address.sixtofour
+    if address.teredo:
+        return address.teredo[1]
+    if address in NAT64_PREFIX:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def refuse_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Return why the checker must not connect to `address`, or None when it may."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = embedded_ipv4(address)
+        if embedded is not None:
+            reason = refuse_address(embedded)
+            if reason:
+                return f"{reason} ({embedded}) inside an IPv6 address"
+            if address.ipv4_mapped:
+                address = embedded
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
     if address.is_loopback:
         return "a loopback address"
     if address.is_link_local:
         return "a link-local address"
-    if address.is_private:
+    if address.is_private or address in PROTOCOL_ASSIGNMENTS:
         return "a private address"
     if address.is_multicast:
         return "a multicast address"
@@ -149,13 +175,30 @@ def _addresses(host: str, port: int, resolver: Resolver) -> list:
     return addresses
 
 
-def resolve_target(url: str, *, resolver: Resolver = socket.getaddrinfo) -> Target:
-    """Check `url` against the fetch rules and return where to connect, or raise LinkRefused."""
+@dataclass(frozen=True)
+class UrlParts:
+    scheme: str
+    host: str
+    port: int
+    path: str
+    query: str
+    trusted: bool
+
+
+def check_url_rules(url: str) -> UrlParts:
+    """Apply every rule that needs no DNS lookup to `url`, or raise LinkRefused.
+
+    Models validate offer URLs with this at save time; the checker applies it, and then
+    the address rules to what the host resolves to, before each fetch.
+    """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise LinkRefused(f"Only http and https links are checked, not {scheme or 'no'} scheme.")
-    host = (parts.hostname or "").lower()
+    try:
+        host = (parts.hostname or "").lower()
+    except ValueError as error:
+        raise LinkRefused("The link's host is not valid.") from error
     if not host:
         raise LinkRefused("The link has no host.")
     try:
@@ -170,8 +213,24 @@ def resolve_target(url: str, *, resolver: Resolver = socket.getaddrinfo) -> Targ
     except ValueError as error:
         raise LinkRefused("The link's port is not a number from 0 to 65535.") from error
     trusted = host in allowed_hosts()
-    if port not in DEFAULT_PORTS.values() and not trusted:
-        raise LinkRefused(f"Port {port} is not checked; only 80 and 443 are.")
+    if not trusted:
+        if port not in DEFAULT_PORTS.values():
+            raise LinkRefused(f"Port {port} is not checked; only 80 and 443 are.")
+        if host == "localhost" or host.endswith(".localhost"):
+            raise LinkRefused(f"{host} is a loopback address; not fetched.")
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            literal = None
+        if literal is not None and (reason := refuse_address(literal)):
+            raise LinkRefused(f"{host} resolves to {literal}, {reason}; not fetched.")
+    return UrlParts(scheme, host, port, parts.path, parts.query, trusted)
+
+
+def resolve_target(url: str, *, resolver: Resolver = socket.getaddrinfo) -> Target:
+    """Check `url` against the fetch rules and return where to connect, or raise LinkRefused."""
+    parts = check_url_rules(url)
+    scheme, host, port, trusted = parts.scheme, parts.host, parts.port, parts.trusted
 
     addresses = _addresses(host, port, resolver)
     if not trusted:

@@ -4,6 +4,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
@@ -12,7 +13,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from ..currencies import CURRENCY_CHOICES
-from ..validators import validate_http_url, validate_link_template
+from ..validators import validate_http_url, validate_link_template, validate_public_url
 from .base import (
     NEGATIVE_PRICE,
     URL_MAX_LENGTH,
@@ -193,6 +194,22 @@ class Offer(TimeStampedModel):
         return (self.product.upc, self.retailer.slug)
 
     natural_key.dependencies = ["catalog.product", "catalog.retailer"]
+
+    def clean(self):
+        # The link checker's own rules: a link it would refuse to visit is not stored.
+        # A URL that is not http(s) at all gets the field's own message, and only that.
+        if self.url and not self._url_is_malformed():
+            try:
+                validate_public_url(self.url)
+            except ValidationError as error:
+                raise ValidationError({"url": error.messages}, code=error.code) from error
+
+    def _url_is_malformed(self) -> bool:
+        try:
+            validate_http_url(self.url)
+        except ValidationError:
+            return True
+        return False
 
     @property
     def is_in_stock(self):

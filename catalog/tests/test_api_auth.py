@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.contrib.admin.sites import site
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 import pytest
@@ -86,7 +87,16 @@ def test_login_needs_both_fields(api_client, db):
     assert set(response.json()) == {"username", "password"}
 
 
-def test_a_token_of_a_user_without_permissions_reads_but_cannot_write(api_client, plain_user):
+def test_shoppers_cannot_obtain_tokens(api_client, plain_user):
+    response = login(api_client, plain_user)
+
+    assert response.status_code == 403
+    assert "staff and integrators" in response.json()["detail"]
+    assert not AuthToken.objects.filter(user=plain_user).exists()
+
+
+def test_a_token_of_a_read_only_integrator_reads_but_cannot_write(api_client, plain_user):
+    plain_user.user_permissions.add(Permission.objects.get(codename="view_artist"))
     token = login(api_client, plain_user).json()["token"]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")

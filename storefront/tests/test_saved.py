@@ -381,10 +381,11 @@ def follow_artists(user, count):
         services.follow_artist(user=user, artist=ArtistFactory())
 
 
-# Session, user, page count, saves, their products, images, offers, the buttons' saved ids.
-SAVED_PAGE_QUERIES = 8
-# Session, user, page count, follows with their artists, the buttons' followed ids.
-FOLLOWING_PAGE_QUERIES = 5
+# User, page count, saves, their products, images, offers, the buttons' saved ids (the
+# session comes from the cache).
+SAVED_PAGE_QUERIES = 7
+# User, page count, follows with their artists, the buttons' followed ids.
+FOLLOWING_PAGE_QUERIES = 4
 
 
 @pytest.mark.parametrize("count", [1, 6])
@@ -468,8 +469,9 @@ def follow_artists_with_videos(user, count):
         services.follow_artist(user=user, artist=artist)
 
 
-# Session, user; featured, newest and followed videos each with their artists; artists.
-MEMBER_HOME_QUERIES = 9
+# User (the session is cached); featured, newest and followed videos each with their
+# artists; artists.
+MEMBER_HOME_QUERIES = 8
 
 
 @pytest.mark.parametrize("count", [1, 6])

@@ -60,7 +60,7 @@ class Command(BaseCommand):
         concurrency = concurrency or settings.CATALOG_LINKCHECK_CONCURRENCY
         try:
             with exclusive_run(LOCK_NAME):
-                summary = self.check(
+                summary = self.check_due_offers(
                     checked_before=timezone.now() - timedelta(hours=stale_after),
                     limit=limit,
                     concurrency=concurrency,
@@ -76,7 +76,8 @@ class Command(BaseCommand):
         lines += [f"  {labels[status]}: {count}" for status, count in sorted(summary.items())]
         self.stdout.write("\n".join(lines))
 
-    def check(self, *, checked_before, limit, concurrency, read_prices, show_progress):
+    # Not `check`: that name is BaseCommand's system-check hook, which runs before handle().
+    def check_due_offers(self, *, checked_before, limit, concurrency, read_prices, show_progress):
         due = Offer.objects.due_for_check(checked_before)
         if limit:
             due = due[:limit]

@@ -1,0 +1,52 @@
+from django.contrib import messages
+
+from allauth.account.adapter import DefaultAccountAdapter
+
+from . import mail
+
+# What to tell the person when a mail of theirs could not be sent, by allauth template.
+UNSENT = {
+    "account/email/password_reset_key": (
+        "We could not send the password reset email just now. Please ask for it again "
+        "in a few minutes."
+    ),
+    "account/email/email_confirmation_signup": (
+        "Your account is ready, but we could not send the confirmation email just now. "
+        "You can ask for it again from your email settings."
+    ),
+    "account/email/email_confirmation": (
+        "We could not send the confirmation email just now. You can ask for it again "
+        "from your email settings."
+    ),
+}
+DEFAULT_UNSENT = "We could not send you an email just now. Please try again in a few minutes."
+MAIL_FAILED = "_mail_failed"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth's adapter, with its mails sent by storefront.mail: never a 500 for a mail."""
+
+    def send_mail(self, template_prefix, email, context):
+        request = self.request
+        ctx = {"email": email, **context}
+        if request is not None:
+            from django.contrib.sites.shortcuts import get_current_site
+
+            ctx.update(request=request, current_site=get_current_site(request))
+        message = self.render_mail(template_prefix, email, ctx)
+
+        def tell_the_person():
+            if request is None:
+                return
+            setattr(request, MAIL_FAILED, True)
+            messages.warning(request, UNSENT.get(template_prefix, DEFAULT_UNSENT))
+
+        mail.send_after_commit(message, on_failure=tell_the_person)
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs):
+        # "Confirmation email sent" would contradict the warning about an unsent one.
+        if getattr(request, MAIL_FAILED, False) and message_template and (
+            "email_confirmation_sent" in message_template
+        ):
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)
