@@ -414,6 +414,15 @@ AXES_USERNAME_CALLABLE = "inspired_site.login_protection.attempted_account"
 AXES_LOCKOUT_CALLABLE = "inspired_site.login_protection.lockout_response"
 AXES_VERBOSE = False
 
+# Password hashing: Django's PBKDF2, at most one hash at a time per worker process.
+PASSWORD_HASHERS = [
+    "inspired_site.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 # Two-factor sign-in (allauth's MFA): authenticator apps (TOTP) and recovery codes, for
 # anyone who turns it on at /accounts/2fa/. With DJANGO_STAFF_REQUIRE_MFA on, staff reach
 # the admin only after signing in with a second factor: /admin/login/ hands over to

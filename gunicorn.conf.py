@@ -1,0 +1,33 @@
+"""The production application server: `gunicorn inspired_site.wsgi` reads this file.
+
+Sized for a machine with 2 cores. One worker per core, each with threads: a thread that
+waits on the database, a mail server or a password hash (PBKDF2 releases the GIL) leaves
+the other threads of its worker serving pages, and inspired_site/hashers.py lets a worker
+hash one password at a time, so a burst of sign-ins cannot take both cores from the pages.
+Every value can be overridden with GUNICORN_CMD_ARGS or the variables below.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+
+# A request still running after this long is a stuck worker: it is restarted. Longer than
+# the slowest legitimate request (an admin import preview of 2,000 rows takes ~10 s).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+
+# Recycle each worker after this many requests (spread out, so they do not all restart at
+# once): a slow leak in any library cannot grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Only the proxies that Django trusts for X-Forwarded-For may set the forwarded scheme.
+forwarded_allow_ips = os.environ.get("DJANGO_TRUSTED_PROXIES", "127.0.0.1,::1") or "127.0.0.1"
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
