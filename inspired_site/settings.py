@@ -413,6 +413,9 @@ AXES_CLIENT_IP_CALLABLE = "inspired_site.proxies.client_ip"
 AXES_USERNAME_CALLABLE = "inspired_site.login_protection.attempted_account"
 AXES_LOCKOUT_CALLABLE = "inspired_site.login_protection.lockout_response"
 AXES_VERBOSE = False
+# One lockout for every surface: allauth's own count of failed sign-ins (in the cache,
+# per address and per account) would answer allauth's form differently from the others.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
 
 # Password hashing: Django's PBKDF2, at most one hash at a time per worker process.
 PASSWORD_HASHERS = [
