@@ -207,11 +207,12 @@ if not DEBUG:
 
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "DJANGO_EMAIL_BACKEND",
+        # An empty value (as in .env.example) picks the default, like an unset one.
+        "BACKEND": os.environ.get("DJANGO_EMAIL_BACKEND")
+        or (
             "django.core.mail.backends.console.EmailBackend"
             if DEBUG
-            else "django.core.mail.backends.smtp.EmailBackend",
+            else "django.core.mail.backends.smtp.EmailBackend"
         ),
         "OPTIONS": {
             key: value

@@ -1,6 +1,7 @@
 from django.contrib import messages
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import ratelimit
 
 from . import mail
 
@@ -40,6 +41,10 @@ class AccountAdapter(DefaultAccountAdapter):
                 return
             setattr(request, MAIL_FAILED, True)
             messages.warning(request, UNSENT.get(template_prefix, DEFAULT_UNSENT))
+            # allauth counts the unsent mail against its resend limits; let the person
+            # ask again at once.
+            for action in ("confirm_email", "reset_password"):
+                ratelimit.clear(request, action=action, key=email.lower())
 
         mail.send_after_commit(message, on_failure=tell_the_person)
 

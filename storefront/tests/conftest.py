@@ -3,6 +3,8 @@
 import os
 import shutil
 
+from django.test import Client
+
 import pytest
 
 CHROMIUM_ARGS = [
@@ -66,3 +68,19 @@ def page(browser, django_db_serialized_rollback, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def requests_commit(monkeypatch, django_capture_on_commit_callbacks):
+    """Run each request's on-commit callbacks (its mail) as the request ends.
+
+    A live site commits at the end of every request; the test's own transaction never
+    commits, so its on-commit callbacks would otherwise never run.
+    """
+    request = Client.request
+
+    def committing(self, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return request(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", committing)

@@ -18,7 +18,7 @@ from allauth.account.models import EmailAddress
 from catalog.tests.factories import ArtistFactory, UserFactory
 from storefront import services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requests_commit")]
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a fresh and longer passphrase"
@@ -28,22 +28,6 @@ NEW_PASSWORD = "a fresh and longer passphrase"
 def _fresh_cache():
     # allauth rate-limits by IP in the cache; one test's requests must not throttle the next.
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _each_request_commits(monkeypatch, django_capture_on_commit_callbacks):
-    """Run each request's on-commit callbacks (its mail) as the request ends.
-
-    A live site commits at the end of every request; the test's own transaction never
-    commits, so its on-commit callbacks would otherwise never run.
-    """
-    request = Client.request
-
-    def committing(self, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return request(self, **kwargs)
-
-    monkeypatch.setattr(Client, "request", committing)
 
 
 @pytest.fixture
