@@ -1,4 +1,5 @@
 import os
+import tempfile
 
 # Tests run with debug off, as production does, but without real secrets.
 os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-tests-only")
@@ -13,6 +14,9 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Serve static files from the apps' folders, as runserver does, without a collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
-# A file, not memory, so that `manage.py` run in a subprocess sees the test database too.
+# A file, not memory, so that `manage.py` run in a subprocess sees the test database too;
+# one per test run, so that two runs on one machine do not share it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"inspired-test-{os.getpid()}.sqlite3")
+    }

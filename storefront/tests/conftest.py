@@ -57,17 +57,32 @@ def browser(django_db_setup):
 
 
 @pytest.fixture
-def page(browser, django_db_serialized_rollback, live_server):
+def page(browser, django_db_serialized_rollback, live_server, settings):
     # live_server tests are transactional and flush the database afterwards; the
     # serialized rollback restores what migrations seeded (product types, styles, the
     # Curators group) for the tests that follow.
+    # The tests' own media servers play the video hosts, on plain http at 127.0.0.1.
+    local = "http://127.0.0.1:*"
+    settings.SECURE_CSP = {
+        **settings.SECURE_CSP,
+        "media-src": [*settings.SECURE_CSP["media-src"], local],
+        "connect-src": [*settings.SECURE_CSP["connect-src"], local],
+    }
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert violations == [], "The page broke its Content-Security-Policy"
 
 
 @pytest.fixture
