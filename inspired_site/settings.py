@@ -402,7 +402,10 @@ TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
 # address in the database, which all workers share and which outlives a Redis outage. A
 # locked pair is refused before its password is hashed.
 INSTALLED_APPS += ["axes"]
-AUTHENTICATION_BACKENDS = ["inspired_site.login_protection.LoginLockoutBackend", *AUTHENTICATION_BACKENDS]
+AUTHENTICATION_BACKENDS = [
+    "inspired_site.login_protection.LoginLockoutBackend",
+    *AUTHENTICATION_BACKENDS,
+]
 # Last, so that it sees the answer of every view that authenticates.
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"

@@ -22,9 +22,7 @@ urlpatterns = [
     path("api/v1/", include("catalog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, which the CSP allows.
-    path(
-        "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
-    ),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # The browsable API's "Log in" link: a session with CSRF, for people exploring the API.
     path("api/auth/", include("rest_framework.urls")),

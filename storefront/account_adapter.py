@@ -50,8 +50,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def add_message(self, request, level, message_template=None, *args, **kwargs):
         # "Confirmation email sent" would contradict the warning about an unsent one.
-        if getattr(request, MAIL_FAILED, False) and message_template and (
-            "email_confirmation_sent" in message_template
+        if (
+            getattr(request, MAIL_FAILED, False)
+            and message_template
+            and ("email_confirmation_sent" in message_template)
         ):
             return
         super().add_message(request, level, message_template, *args, **kwargs)

@@ -123,9 +123,7 @@ def nested(depth: int) -> str:
 
 @pytest.mark.parametrize("depth", [100, 100_000])
 def test_deeply_nested_json_is_a_400_even_anonymously(depth):
-    response = APIClient().post(
-        api_url("login"), nested(depth), content_type="application/json"
-    )
+    response = APIClient().post(api_url("login"), nested(depth), content_type="application/json")
 
     assert response.status_code == 400
     assert "nested" in response.json()["detail"]

@@ -87,7 +87,9 @@ def run_import_feed(tmp_path):
     with feed.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["upc", "retailer", "url", "price", "currency", "availability"])
-        writer.writerow([product.upc, "Shopwise", "https://shopwise.example/p/1", "19.99", "USD", ""])
+        writer.writerow(
+            [product.upc, "Shopwise", "https://shopwise.example/p/1", "19.99", "USD", ""]
+        )
     result = manage("import_feed", str(feed), "--no-progress")
     assert result.returncode == 0, result.stderr
     assert Offer.objects.filter(product=product, retailer=retailer).exists()

@@ -521,3 +521,42 @@ def test_a_file_within_the_limit_is_previewed(curator_client, settings):
         assert totals(preview) == {"new": 3}
     form = curator_client.get(reverse("admin:catalog_retailer_import"))
     assert "Up to 3 rows. Larger feeds: manage.py import_feed" in form.content.decode()
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims width × height pixels in a few dozen bytes: a decompression bomb."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("side", [12_000, 40_000])  # past the warning, past the hard limit
+def test_a_decompression_bomb_is_a_row_error(
+    curator_client, image_server, settings, tmp_path, side
+):
+    settings.CATALOG_LINKCHECK_ALLOWED_HOSTS = ["127.0.0.1"]
+    (tmp_path / "bomb.png").write_bytes(png_header_only(side, side))
+
+    preview = upload(
+        curator_client,
+        "product",
+        csv_bytes([product_row(images=f"{image_server.url}/bomb.png")]),
+    )
+
+    assert preview.status_code == 200
+    [row] = preview.context["result"].invalid_rows
+    assert row.field_specific_errors["images"] == [
+        "The image is too large to open (more than 89,478,485 pixels)."
+    ]
+    assert Product.objects.count() == 0

@@ -366,3 +366,40 @@ def test_an_untrusted_certificate_is_broken(untrusted_tls_shop):
     assert result.status == Status.BROKEN
     assert result.error_message.startswith("TLS failure: CERTIFICATE_VERIFY_FAILED")
     assert requests == []
+
+
+# Special-purpose and IPv6 transition forms of private addresses
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("192.0.0.8", "a private address"),  # the IPv4 dummy address
+        ("192.0.0.9", "a private address"),
+        ("192.0.0.170", "a private address"),
+        ("2002:7f00:1::", "a loopback address (127.0.0.1) inside an IPv6 address"),  # 6to4
+        ("2002:a00:1::1", "a private address (10.0.0.1) inside an IPv6 address"),
+        ("2002:a9fe:a9fe::", "a cloud metadata address (169.254.169.254) inside"),
+        (
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
+            "a loopback address (127.0.0.1) inside",
+        ),  # Teredo
+        ("64:ff9b::a00:1", "a private address (10.0.0.1) inside an IPv6 address"),  # NAT64
+    ],
+)
+def test_special_and_embedded_private_addresses_are_refused(connections, address, reason):
+    resolver = fake_dns({"shop.example.test": [address]})
+
+    with pytest.raises(LinkRefused, match=re.escape(reason)):
+        resolve_target("https://shop.example.test/p/1", resolver=resolver)
+    with pytest.raises(LinkRefused, match=re.escape(reason)):
+        resolve_target(f"https://[{address}]/p/1" if ":" in address else f"https://{address}/")
+    assert connections == []
+
+
+def test_6to4_of_a_public_address_is_fetched_like_any_public_address():
+    target = resolve_target(
+        "https://shop.example.test/p/1",
+        resolver=fake_dns({"shop.example.test": ["2002:5db8:d70e::1"]}),  # 93.184.215.14
+    )
+    assert target.ip == "2002:5db8:d70e::1"

@@ -55,9 +55,7 @@ def curator(db):
 
 
 def admin_login(client, user, password):
-    return client.post(
-        reverse("admin:login"), {"username": user.username, "password": password}
-    )
+    return client.post(reverse("admin:login"), {"username": user.username, "password": password})
 
 
 def browsable_api_login(client, user, password):
@@ -184,7 +182,11 @@ def test_a_fresh_forwarded_header_per_attempt_escapes_neither_lockout_nor_thrott
 ):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "100/minute", "user": "100/minute", "login": "5/minute"},
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": "100/minute",
+            "user": "100/minute",
+            "login": "5/minute",
+        },
     }
     statuses = []
     for n in range(7):

@@ -6,7 +6,12 @@ from django.test import Client
 from django.urls import reverse
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
 
 from catalog.tests.factories import UserFactory
 
@@ -74,9 +79,7 @@ def test_the_admin_password_form_cannot_skip_the_second_factor_when_required(
     required, curator, secret
 ):
     client = Client()
-    response = client.post(
-        reverse("admin:login"), {"username": "curator", "password": PASSWORD}
-    )
+    response = client.post(reverse("admin:login"), {"username": "curator", "password": PASSWORD})
 
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
@@ -116,9 +119,7 @@ def test_staff_signed_in_with_both_factors_use_the_admin(required, curator, secr
 
 def test_without_the_requirement_the_admin_login_takes_a_password(curator):
     client = Client()
-    response = client.post(
-        reverse("admin:login"), {"username": "curator", "password": PASSWORD}
-    )
+    response = client.post(reverse("admin:login"), {"username": "curator", "password": PASSWORD})
 
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200

@@ -113,9 +113,7 @@ def test_password_reset_with_the_mail_server_down_says_so_and_works_once_it_is_u
     member = UserFactory(email="mia@example.com")
     client = Client()
 
-    response = client.post(
-        reverse("account_reset_password"), {"email": member.email}, follow=True
-    )
+    response = client.post(reverse("account_reset_password"), {"email": member.email}, follow=True)
 
     assert response.status_code == 200
     assert any("could not send the password reset email" in m for m in messages_on(response))
