@@ -41,7 +41,7 @@ def check_cache() -> str | None:
         cache.set(key, "ok", timeout=10)
         value = cache.get(key)
         cache.delete(key)
-    except Exception as error:  # noqa: BLE001 - any backend's failure means not ready
+    except Exception as error:
         return f"cache: {error.__class__.__name__}"
     return None if value == "ok" else "cache: unreachable"
 

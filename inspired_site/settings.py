@@ -394,7 +394,8 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # Client addresses. Behind a reverse proxy or load balancer, REMOTE_ADDR is the proxy's;
 # the client's address is read from X-Forwarded-For only through the proxies listed here
-# (addresses or networks, e.g. 10.0.0.5,10.1.0.0/16). Empty: the header is ignored, so a client cannot pick its own address for the login lockout and throttles.
+# (addresses or networks, e.g. 10.0.0.5,10.1.0.0/16). Empty: the header is ignored, so a
+# client cannot pick its own address for the login lockout and the throttles.
 TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
 
 # Login lockout (django-axes): every surface that checks a password (admin, allauth, the

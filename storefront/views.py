@@ -29,7 +29,6 @@ from catalog.models import (
     Video,
     VideoProduct,
 )
-
 from inspired_site.proxies import client_ip
 
 from .filters import BrowseFilter

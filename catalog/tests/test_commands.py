@@ -37,7 +37,7 @@ PROJECT_COMMANDS = sorted(
 
 
 def test_the_list_of_commands_is_the_one_tested_here():
-    assert PROJECT_COMMANDS == sorted(REAL_RUNS)
+    assert sorted(REAL_RUNS) == PROJECT_COMMANDS
 
 
 @pytest.mark.parametrize("command", PROJECT_COMMANDS)

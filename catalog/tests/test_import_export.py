@@ -524,7 +524,7 @@ def test_a_file_within_the_limit_is_previewed(curator_client, settings):
 
 
 def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that claims width × height pixels in a few dozen bytes: a decompression bomb."""
+    """A PNG that claims width by height pixels in a few dozen bytes: a decompression bomb."""
     import struct
     import zlib
 

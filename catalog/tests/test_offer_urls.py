@@ -1,7 +1,8 @@
 """Offer links and retailers' link templates pass the link checker's guard when saved."""
 
-import pytest
 from django.core.exceptions import ValidationError
+
+import pytest
 
 from catalog.models import Offer, Retailer
 from catalog.tests.factories import OfferFactory, ProductFactory, RetailerFactory
