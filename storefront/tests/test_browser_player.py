@@ -180,6 +180,8 @@ def visible_scene_products(page):
     ).all_inner_texts()
 
 
+# wait_for_function() takes arrow functions, which Playwright runs through the DevTools
+# protocol: a bare expression would be eval()ed in the page, which its CSP forbids.
 def wait_for_scene(page, scene):
     page.wait_for_function(
         "id => document.querySelector('[data-scene-panel]').dataset.currentScene === id",
@@ -190,7 +192,7 @@ def wait_for_scene(page, scene):
 def open_video(page, video, query=""):
     page.goto(video.get_absolute_url() + query)
     page.wait_for_selector("html[data-player-ready='mp4']")
-    page.wait_for_function("document.querySelector('#player-media').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('#player-media').readyState >= 1")
 
 
 def test_the_mp4_plays_and_the_panel_follows_the_scenes(page, media_server):
@@ -201,7 +203,7 @@ def test_the_mp4_plays_and_the_panel_follows_the_scenes(page, media_server):
     page.evaluate(
         "() => { const v = document.querySelector('#player-media'); v.muted = true; v.play(); }"
     )
-    page.wait_for_function("document.querySelector('#player-media').currentTime > 0.5")
+    page.wait_for_function("() => document.querySelector('#player-media').currentTime > 0.5")
     wait_for_scene(page, scenes[1])  # after 4 s of real playback
 
     assert visible_scene_products(page) == ["Blue Boots"]
@@ -360,9 +362,9 @@ def test_an_hls_stream_plays_through_hls_js_where_the_browser_has_no_native_hls(
     page.wait_for_selector("html[data-player-ready='hls']")
 
     assert page.evaluate("typeof window.Hls") == "function"
-    page.wait_for_function("document.querySelector('#player-media').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('#player-media').readyState >= 1")
     page.get_by_role("link", name="Part 3").click()
     wait_for_scene(page, scenes[2])
     assert visible_scene_products(page) == ["Gold Hat"]
-    page.wait_for_function("document.querySelector('#player-media').currentTime >= 8")
+    page.wait_for_function("() => document.querySelector('#player-media').currentTime >= 8")
     assert page.locator(".player__fallback").is_hidden()
