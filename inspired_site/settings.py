@@ -463,7 +463,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
 # database with the cache in front of it.
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": "inspired_site.cache.FailOpenRedisCache",
         "LOCATION": os.environ["REDIS_URL"],
         "KEY_PREFIX": "inspired",
         "OPTIONS": {

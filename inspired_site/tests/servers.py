@@ -139,8 +139,9 @@ class PrivateRedis:
 class Gunicorn:
     """The site as production serves it: gunicorn with the repository's configuration."""
 
-    def __init__(self, port: int, **env):
+    def __init__(self, port: int, log: Path, **env):
         self.port = port
+        self.log = log
         self.env = env
         self.process = None
 
@@ -165,18 +166,18 @@ class Gunicorn:
             cwd=ROOT,
             env=site_env(**self.env),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # A file, not a pipe: a pipe nobody reads fills up and blocks the workers.
+            stderr=self.log.open("ab"),
         )
         wait_for_port(self.port)
 
-    def stop(self) -> str:
+    def stop(self) -> None:
         if self.process is None:
-            return ""
+            return
         self.process.send_signal(signal.SIGTERM)
         try:
-            _, errors = self.process.communicate(timeout=30)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, errors = self.process.communicate()
+            self.process.wait()
         self.process = None
-        return errors.decode(errors="replace")
