@@ -2,8 +2,9 @@
 
 Sized for a machine with 2 cores. One worker per core, each with threads: a thread that
 waits on the database, a mail server or a password hash (PBKDF2 releases the GIL) leaves
-the other threads of its worker serving pages, and inspired_site/hashers.py lets a worker
-hash one password at a time, so a burst of sign-ins cannot take both cores from the pages.
+the other threads of its worker serving pages, and inspired_site/hashers.py hashes one
+password at a time per worker on a thread of low CPU priority, so a burst of sign-ins
+cannot take both cores from the pages.
 Every value can be overridden with GUNICORN_CMD_ARGS or the variables below.
 """
 

@@ -422,7 +422,7 @@ AXES_VERBOSE = False
 # per address and per account) would answer allauth's form differently from the others.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
 
-# Password hashing: Django's PBKDF2, at most one hash at a time per worker process.
+# Password hashing: Django's PBKDF2, one hash at a time per process at low CPU priority.
 PASSWORD_HASHERS = [
     "inspired_site.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
