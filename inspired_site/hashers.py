@@ -6,6 +6,7 @@ hashes to one thread of its own whose nice value is raised, so a burst of sign-i
 its turn on that thread, and the scheduler serves page requests first while it works.
 """
 
+import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -21,10 +22,9 @@ _executor_pid = None
 
 
 def _lower_priority():
-    try:
+    # Where threads have no priority of their own, hashes still go one at a time.
+    with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
-    except OSError:  # a platform without per-thread priorities: still one hash at a time
-        pass
 
 
 def hashing_thread() -> ThreadPoolExecutor:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 import pytest
 
-from catalog.dashboard import ROLLUP_SETTLE
+from catalog.analytics.rollup import ROLLUP_SETTLE
 from catalog.models import Click, Offer, Product, Video
 from catalog.tests.factories import ClickFactory, OfferFactory, ProductFactory, RetailerFactory
 from catalog.tests.processes import manage

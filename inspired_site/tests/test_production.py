@@ -31,7 +31,7 @@ def test_the_production_configuration_passes_check_deploy_without_warnings():
 
 
 def test_the_gunicorn_configuration_loads():
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-m", "gunicorn", "--check-config", "inspired_site.wsgi"],
         cwd=ROOT,
         env={**production_env(), "PATH": "/usr/bin:/bin"},
