@@ -24,7 +24,9 @@ _executor_pid = None
 def _lower_priority():
     # Where threads have no priority of their own, hashes still go one at a time.
     with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+        thread = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, max(current, HASHING_NICENESS))
 
 
 def hashing_thread() -> ThreadPoolExecutor:
