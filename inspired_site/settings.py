@@ -418,6 +418,8 @@ AXES_CLIENT_IP_CALLABLE = "inspired_site.proxies.client_ip"
 AXES_USERNAME_CALLABLE = "inspired_site.login_protection.attempted_account"
 AXES_LOCKOUT_CALLABLE = "inspired_site.login_protection.lockout_response"
 AXES_VERBOSE = False
+# Lockouts are warnings; every sign-in and failure at INFO would drown them.
+LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}
 # One lockout for every surface: allauth's own count of failed sign-ins (in the cache,
 # per address and per account) would answer allauth's form differently from the others.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
