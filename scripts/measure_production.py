@@ -166,7 +166,7 @@ def measure_concurrent_logins(base, rounds=3, seconds=6):
             alone += home_latencies(base, seconds)
             stop = threading.Event()
 
-            def guess(worker, rotate=rotate, stop=stop):
+            def guess(worker, rotate=rotate, stop=stop, attempts=attempts):
                 browser, n = Browser(base), 0
                 while not stop.is_set():
                     n += 1
