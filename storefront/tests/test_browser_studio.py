@@ -67,7 +67,7 @@ def open_studio(page, video, counter=None):
     url = reverse("admin:catalog_video_studio", args=[video.pk])
     (counter.goto if counter else page.goto)(url)
     page.wait_for_selector("html[data-studio-ready='mp4']")
-    page.wait_for_function("document.querySelector('#player-media').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('#player-media').readyState >= 1")
 
 
 def wait_for_version(page, version):
