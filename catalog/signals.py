@@ -1,4 +1,10 @@
-"""Keep `Product.is_published` in step with the rows it is derived from.
+"""Keep the products' derived columns in step with the rows they are derived from.
+
+`Product.from_price` (with its currency and rank) is a stored copy of the product's
+cheapest buyable offer, so it changes when an offer is added, changed (price, currency,
+availability, a link check's verdict) or deleted, or moves to another product. Bulk
+writers that skip save() (the offer feed, load_demo, generate_catalog) call
+`refresh_prices()` themselves.
 
 The flag is a stored copy of `product_is_published()`, so it changes when a video is
 published or unpublished, a scene moves to another video, or an appearance or a product
@@ -21,7 +27,15 @@ from django.db.models.signals import (
     pre_save,
 )
 
-from .models import Appearance, Product, Scene, Video, VideoProduct, product_ids_in_videos
+from .models import (
+    Appearance,
+    Offer,
+    Product,
+    Scene,
+    Video,
+    VideoProduct,
+    product_ids_in_videos,
+)
 
 # The fields whose old values decide what to refresh, per model.
 TRACKED = {
@@ -29,6 +43,7 @@ TRACKED = {
     Scene: ("video",),
     Appearance: ("product", "scene"),
     VideoProduct: ("product", "video"),
+    Offer: ("product",),
 }
 BEFORE = "_published_flag_before"
 PRODUCTS_OF_DELETED = "_published_flag_products"
@@ -38,6 +53,12 @@ def refresh_products(product_ids) -> None:
     product_ids = {product_id for product_id in product_ids if product_id is not None}
     if product_ids:
         Product.objects.filter(pk__in=product_ids).refresh_published()
+
+
+def refresh_prices(product_ids) -> None:
+    product_ids = {product_id for product_id in product_ids if product_id is not None}
+    if product_ids:
+        Product.objects.filter(pk__in=product_ids).refresh_prices()
 
 
 def read_row_before_save(sender, instance, raw, update_fields, **kwargs):
@@ -116,6 +137,18 @@ def product_row_deleted(sender, instance, origin=None, **kwargs):
         refresh_products({instance.product_id})
 
 
+def offer_saved(sender, instance, created, raw, **kwargs):
+    """Any saved offer may change its product's from price, and the one it belonged to."""
+    if not raw:
+        refresh_prices({instance.product_id, changed_columns(instance).get("product_id")})
+
+
+def offer_deleted(sender, instance, origin=None, **kwargs):
+    # Deleting the product takes its offers with it, and the from price with them.
+    if origin_model(origin) is not Product:
+        refresh_prices({instance.product_id})
+
+
 def video_products_added(sender, instance, action, reverse, pk_set, **kwargs):
     """`video.products.add()` bulk-creates its rows; remove() and clear() delete each one."""
     if action == "post_add":
@@ -143,6 +176,8 @@ def connect() -> None:
         post_delete.connect(
             container_deleted, sender=model, dispatch_uid=f"published_flag_deleted_{model}"
         )
+    post_save.connect(offer_saved, sender=Offer, dispatch_uid="from_price_offer_saved")
+    post_delete.connect(offer_deleted, sender=Offer, dispatch_uid="from_price_offer_deleted")
     m2m_changed.connect(
         video_products_added, sender=VideoProduct, dispatch_uid="published_flag_m2m"
     )

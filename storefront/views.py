@@ -27,7 +27,6 @@ from catalog.models import (
     Retailer,
     Scene,
     Video,
-    VideoProduct,
 )
 
 from .filters import BrowseFilter
@@ -218,31 +217,23 @@ class ProductDetailView(AnonymousCacheMixin, DetailView):
         context = super().get_context_data(**kwargs)
         product = self.object
         visible_videos = Video.objects.visible_to(self.request.user)
-        shown = VideoProduct.objects.filter(video=OuterRef("pk"), product=product)
-        seen = Appearance.objects.filter(scene__video=OuterRef("pk"), product=product)
         videos = list(
-            visible_videos.filter(Q(Exists(shown)) | Q(Exists(seen)))
-            .for_listing()
-            .order_by("-release_date", "title")
+            visible_videos.showing(product).for_listing().order_by("-release_date", "title")
         )
         video_ids = [video.pk for video in videos]
-        related_shown = VideoProduct.objects.filter(product=OuterRef("pk"), video__in=video_ids)
-        related_seen = Appearance.objects.filter(
-            product=OuterRef("pk"), scene__video__in=video_ids
-        )
         context.update(
             offers=product.listed_offers,
             best_offer=next(iter(product.shoppable_offers), None),
             appearances=(
-                Appearance.objects.filter(product=product, scene__video__in=visible_videos)
+                Appearance.objects.filter(product=product, scene__video__in=video_ids)
                 .select_related("scene__video", "cast_member")
                 .order_by("-scene__video__release_date", "scene__video__title", "scene__start")
             ),
             videos=videos,
             related=(
-                Product.objects.filter(product_type=product.product_type)
+                Product.objects.in_videos(video_ids)
+                .filter(product_type=product.product_type_id)
                 .exclude(pk=product.pk)
-                .filter(Q(Exists(related_shown)) | Q(Exists(related_seen)))
                 .for_listing()
                 .order_by("style__position", "brand", "name")[:8]
                 if video_ids

@@ -371,6 +371,12 @@ class OfferFeed(FeedImporter):
             **target,
         )
 
+    def after_write(self, candidates) -> None:
+        # The upsert skips save(), so the from prices are refreshed here, in the batch's
+        # transaction.
+        product_ids = {c.instance.product_id for c in candidates}
+        Product.objects.filter(pk__in=product_ids).refresh_prices()
+
 
 class ProductFeed(FeedImporter):
     """Products keyed by UPC; type and style by name or slug; images by path or URL."""

@@ -248,8 +248,9 @@ def test_draft_video_is_404_for_the_public_and_visible_to_staff(client, staff_us
 def test_video_page_query_count_is_constant(client, django_assert_num_queries, scenes):
     video, _ = make_shoppable_video(scenes=scenes)
 
-    # video, artists, sources, scenes, scene cast, appearances, products, images, offers
-    with django_assert_num_queries(9):
+    # video, artists, sources, scenes, scene cast, appearances, the video's product ids,
+    # products, images, offers
+    with django_assert_num_queries(10):
         response = client.get(video.get_absolute_url())
 
     assert len(response.context["scenes"]) == scenes
@@ -309,9 +310,10 @@ def test_product_page_query_count_is_constant(client, django_assert_num_queries,
     for other in products[1:]:
         AppearanceFactory(scene=product.appearances.get().scene, product=other)
 
-    # product, images, shoppable offers, listed offers, videos, their artists,
-    # appearances, related, related images, related offers
-    with django_assert_num_queries(10):
+    # product, images, shoppable offers, listed offers, the product's video ids, videos,
+    # their artists, appearances, the videos' product ids, related, related images,
+    # related offers
+    with django_assert_num_queries(12):
         response = client.get(product.get_absolute_url())
 
     assert len(response.context["offers"]) == count + 2
