@@ -7,6 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 
+from .caching import bump_catalog_version
 from .models import Offer, Product, ProductImage, Retailer, Video, product_ids_in_videos
 
 
@@ -172,6 +173,7 @@ def set_video_status(*, videos: models.QuerySet[Video], status: str, user=None) 
     Video.history.bulk_history_create(
         list(Video.objects.filter(pk__in=video_ids)), update=True, default_user=user
     )
+    bump_catalog_version()  # the UPDATE sends no signals
     product_ids = product_ids_in_videos(video_ids)
     if product_ids:
         Product.objects.filter(pk__in=product_ids).refresh_published()

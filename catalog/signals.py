@@ -18,6 +18,7 @@ bypass them refresh for themselves: `set_video_status()` (a bulk UPDATE of the s
 and load_demo and generate_catalog (raw rows; raw saves are skipped here).
 """
 
+from django.apps import apps
 from django.db.models import QuerySet
 from django.db.models.signals import (
     m2m_changed,
@@ -27,6 +28,7 @@ from django.db.models.signals import (
     pre_save,
 )
 
+from .caching import bump_catalog_version
 from .models import (
     Appearance,
     Offer,
@@ -155,7 +157,33 @@ def video_products_added(sender, instance, action, reverse, pk_set, **kwargs):
         refresh_products({instance.pk} if reverse else pk_set)
 
 
+# Rows shoppers never see: clicks and their roll-ups, the link checker's visits.
+NOT_SHOWN = {
+    "click",
+    "clickdaily",
+    "clickdailytotal",
+    "clickrollupstate",
+    "offercheck",
+    "pricehistory",
+}
+
+
+def catalog_written(sender, action="post", **kwargs):
+    """Any write shoppers may see makes the cached pages stale (see caching.py)."""
+    if action.startswith("pre"):
+        return  # m2m_changed's pre_add, pre_remove, pre_clear
+    if sender._meta.app_label == "catalog" and sender._meta.model_name not in NOT_SHOWN:
+        bump_catalog_version()
+
+
 def connect() -> None:
+    for model in apps.get_app_config("catalog").get_models():
+        if model._meta.model_name not in NOT_SHOWN:
+            post_save.connect(catalog_written, sender=model, dispatch_uid=f"cache_saved_{model}")
+            post_delete.connect(
+                catalog_written, sender=model, dispatch_uid=f"cache_deleted_{model}"
+            )
+    m2m_changed.connect(catalog_written, dispatch_uid="cache_m2m")
     for model in TRACKED:
         pre_save.connect(
             read_row_before_save, sender=model, dispatch_uid=f"published_flag_before_{model}"

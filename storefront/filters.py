@@ -1,5 +1,8 @@
 """Browse: the API's ProductFilter plus what only the storefront needs (sorting, facets)."""
 
+import hashlib
+
+from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Subquery
 
 import django_filters
@@ -22,6 +25,7 @@ class BrowseFilter(ProductFilter):
 
     # Facets whose counts ignore their own selection, so that shoppers can add a second value.
     FACETS = ["type", "style", "retailer", "brand"]
+    FACET_CACHE_SECONDS = 300
 
     def apply_sort(self, queryset, name, value):
         if value in ("price", "-price"):
@@ -53,7 +57,26 @@ class BrowseFilter(ProductFilter):
         return other.qs if other.is_valid() else self.queryset.none()
 
     def facets(self):
-        """Return, per facet, its values with the number of matching products."""
+        """Return, per facet, its values with the number of matching products.
+
+        Counting reads every matching product (a second or more for the whole catalog of a
+        million offers), so the counts are cached per filter, whatever the sort and page,
+        for FACET_CACHE_SECONDS: a count may lag a catalog change by that long, the
+        products listed never do.
+        """
+        params = sorted(
+            (name, sorted(self.data.getlist(name)))
+            for name in (self.data if self.is_bound else {})
+            if name not in ("sort", "page")
+        )
+        key = "facets:" + hashlib.sha256(repr(params).encode()).hexdigest()
+        facets = cache.get(key)
+        if facets is None:
+            facets = self.count_facets()
+            cache.set(key, facets, self.FACET_CACHE_SECONDS)
+        return facets
+
+    def count_facets(self):
         selected = {name: self.data.getlist(name) if self.is_bound else [] for name in self.FACETS}
         types = (
             self._without("type")

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
+from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
@@ -29,31 +31,41 @@ from catalog.models import (
     Video,
 )
 
+from .caching import PAGE_CACHE_SECONDS, cached_page, is_shared, store_page
 from .filters import BrowseFilter
 from .models import FollowedArtist
 from .sitemaps import SITEMAPS
 
-# Anonymous pages change when curators publish; five minutes keeps them fresh enough.
-ANONYMOUS_MAX_AGE = 300
-
 
 class AnonymousCacheMixin:
-    """Let browsers and shared caches keep anonymous visitors' pages for a while.
+    """Serve anonymous visitors' pages from the server-side cache and let browsers and
+    shared caches keep them for a while (see storefront/caching.py).
 
     Pages of signed-in people are private; so is any response that sets a cookie (a CSRF
     token, a session), which a shared cache must never hand to somebody else.
     """
 
     def dispatch(self, request, *args, **kwargs):
+        shared = is_shared(request)
+        if shared:
+            cached = cached_page(request)
+            if cached is not None:
+                return _patch_cache(cached, anonymous=True)
         response = super().dispatch(request, *args, **kwargs)
         if request.method not in ("GET", "HEAD"):
             return response
         # Reading request.user touches the session, so the middleware adds Vary: Cookie.
         anonymous = not request.user.is_authenticated
+
+        def finish(response):
+            if shared:
+                store_page(request, response)
+            return _patch_cache(response, anonymous)
+
         if hasattr(response, "add_post_render_callback"):
-            response.add_post_render_callback(lambda r: _patch_cache(r, anonymous))
+            response.add_post_render_callback(finish)
         else:
-            _patch_cache(response, anonymous)
+            finish(response)
         return response
 
 
@@ -62,8 +74,20 @@ def _patch_cache(response, anonymous):
     if response.status_code != 200 or not anonymous or response.cookies:
         patch_cache_control(response, private=True, no_cache=True)
     else:
-        patch_cache_control(response, public=True, max_age=ANONYMOUS_MAX_AGE)
+        patch_cache_control(response, public=True, max_age=PAGE_CACHE_SECONDS)
     return response
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how to count by the view, where a cheaper query says the same."""
+
+    def __init__(self, *args, count, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self):
+        return self._count()
 
 
 def artists_with_videos():
@@ -261,7 +285,7 @@ class ProductListView(AnonymousCacheMixin, ListView):
         if self.filter.is_bound and not self.filter.is_valid():
             # Bad parameters show the form's errors over an empty list, never a 500.
             return Product.objects.none()
-        return self.filter.qs.for_listing()
+        return self.filter.qs.for_browsing()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -339,9 +363,15 @@ class RetailerDetailView(AnonymousCacheMixin, ListView):
         return (
             Product.objects.published()
             .filter(Exists(offered))
-            .for_listing()
-            .order_by("brand", "name")
+            .for_browsing()
+            .order_by("brand", "name", "id")
         )
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # Counted from the retailer's offers (one per product, a constraint): counting the
+        # products above would test every published product of the catalog.
+        offers = Offer.objects.filter(retailer=self.retailer, product__is_published=True)
+        return CountedPaginator(queryset, per_page, count=offers.count, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -436,7 +466,7 @@ def sitemap(request):
     response = TemplateResponse(
         request, "sitemap.xml", {"urlset": urls}, content_type="application/xml"
     )
-    patch_cache_control(response, public=True, max_age=ANONYMOUS_MAX_AGE)
+    patch_cache_control(response, public=True, max_age=PAGE_CACHE_SECONDS)
     return response
 
 

@@ -283,11 +283,7 @@ class ProductViewSet(CatalogViewSet):
         products = visible_products(self.request)
         if self.action == "retrieve":
             return products.for_detail()
-        # Type and style prefetched, not joined: with the joins MariaDB walks the style
-        # index and sorts every product before taking a page.
-        return (
-            products.for_listing().select_related(None).prefetch_related("product_type", "style")
-        )
+        return products.for_browsing()
 
     def get_object(self):
         product = super().get_object()

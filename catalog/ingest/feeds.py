@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 import tablib
 
+from ..caching import bump_catalog_version
 from ..models import Offer, Product, ProductStyle, ProductType, Retailer
 from .cells import NameOrSlugIndex, cell_text, default_slug
 from .images import product_image_names, replace_product_images, resolve_images
@@ -208,6 +209,9 @@ class FeedImporter:
             with transaction.atomic():
                 changed = self.write(changed)
                 self.after_write(changed)
+                if changed:
+                    # The bulk writes skip save() and the receivers that do this.
+                    bump_catalog_version()
         for candidate in changed:
             if candidate.is_new:
                 self.summary.created += 1

@@ -407,8 +407,8 @@ def test_browse_paginates(client):
 def test_browse_query_count_is_constant(client, django_assert_num_queries, count):
     make_shoppable_video(scenes=count, per_scene=1)
 
-    # count, page, images, offers, four facets, the artist choice
-    with django_assert_num_queries(9):
+    # count, page, types, styles, images, offers, four facets, the artist choice
+    with django_assert_num_queries(11):
         response = client.get(reverse("storefront:product-list"))
 
     assert len(response.context["products"]) == count
@@ -472,8 +472,8 @@ def test_retailer_page_query_count_is_constant(client, django_assert_num_queries
     for product in products:
         OfferFactory(product=product, retailer=retailer)
 
-    # retailer, count, page, images, offers
-    with django_assert_num_queries(5):
+    # retailer, count, page, types, styles, images, offers
+    with django_assert_num_queries(7):
         response = client.get(retailer.get_absolute_url())
 
     assert len(response.context["products"]) == count
