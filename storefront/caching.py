@@ -25,6 +25,10 @@ from catalog.caching import catalog_changed_at, catalog_version
 # shared caches: Cache-Control max-age); a catalog change ends it sooner on the server.
 PAGE_CACHE_SECONDS = 300
 
+# How long the counts of the large lists (browse's facets and total, a retailer's
+# products) are reused, whatever the sort and page; see BrowseFilter.facets().
+COUNT_CACHE_SECONDS = 300
+
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
 
 

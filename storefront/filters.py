@@ -10,6 +10,8 @@ import django_filters
 from catalog.filters import ProductFilter
 from catalog.models import Retailer
 
+from .caching import COUNT_CACHE_SECONDS
+
 
 class BrowseFilter(ProductFilter):
     SORT_CHOICES = [
@@ -25,7 +27,6 @@ class BrowseFilter(ProductFilter):
 
     # Facets whose counts ignore their own selection, so that shoppers can add a second value.
     FACETS = ["type", "style", "retailer", "brand"]
-    FACET_CACHE_SECONDS = 300
 
     def apply_sort(self, queryset, name, value):
         if value in ("price", "-price"):
@@ -61,20 +62,24 @@ class BrowseFilter(ProductFilter):
 
         Counting reads every matching product (a second or more for the whole catalog of a
         million offers), so the counts are cached per filter, whatever the sort and page,
-        for FACET_CACHE_SECONDS: a count may lag a catalog change by that long, the
+        for COUNT_CACHE_SECONDS: a count may lag a catalog change by that long, the
         products listed never do.
         """
+        key = f"facets:{self.cache_key()}"
+        facets = cache.get(key)
+        if facets is None:
+            facets = self.count_facets()
+            cache.set(key, facets, COUNT_CACHE_SECONDS)
+        return facets
+
+    def cache_key(self) -> str:
+        """Name the filter's choices, whatever the sort and page, for cached counts."""
         params = sorted(
             (name, sorted(self.data.getlist(name)))
             for name in (self.data if self.is_bound else {})
             if name not in ("sort", "page")
         )
-        key = "facets:" + hashlib.sha256(repr(params).encode()).hexdigest()
-        facets = cache.get(key)
-        if facets is None:
-            facets = self.count_facets()
-            cache.set(key, facets, self.FACET_CACHE_SECONDS)
-        return facets
+        return hashlib.sha256(repr(params).encode()).hexdigest()
 
     def count_facets(self):
         selected = {name: self.data.getlist(name) if self.is_bound else [] for name in self.FACETS}

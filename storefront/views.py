@@ -5,11 +5,11 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.static import serve
 
+from catalog.caching import catalog_version
 from catalog.models import (
     Appearance,
     Artist,
@@ -31,10 +32,16 @@ from catalog.models import (
     Video,
 )
 
-from .caching import PAGE_CACHE_SECONDS, cached_page, is_shared, store_page
+from . import sitemaps
+from .caching import (
+    COUNT_CACHE_SECONDS,
+    PAGE_CACHE_SECONDS,
+    cached_page,
+    is_shared,
+    store_page,
+)
 from .filters import BrowseFilter
 from .models import FollowedArtist
-from .sitemaps import SITEMAPS
 
 
 class AnonymousCacheMixin:
@@ -78,6 +85,23 @@ def _patch_cache(response, anonymous):
     return response
 
 
+def cached_count(key, queryset):
+    """Return a function counting `queryset`, remembered for COUNT_CACHE_SECONDS.
+
+    For the large lists, where counting reads every matching row: the number shown may lag
+    a catalog change by that long, the products listed never do.
+    """
+
+    def count():
+        value = cache.get(key)
+        if value is None:
+            value = queryset.count()
+            cache.set(key, value, COUNT_CACHE_SECONDS)
+        return value
+
+    return count
+
+
 class CountedPaginator(Paginator):
     """A paginator told how to count by the view, where a cheaper query says the same."""
 
@@ -94,6 +118,19 @@ def artists_with_videos():
     """Return the artists with at least one published video, by name."""
     published = Video.objects.published().filter(artists=OuterRef("pk"))
     return Artist.objects.filter(Exists(published)).order_by("name")
+
+
+def artist_choices():
+    """Return (slug, name) of every artist with a published video, for the artist filter.
+
+    Cached under the catalog's version: the EXISTS per artist reads every artist.
+    """
+    key = f"artist-choices:{catalog_version()}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = list(artists_with_videos().values_list("slug", "name"))
+        cache.set(key, choices, PAGE_CACHE_SECONDS)
+    return choices
 
 
 class HomeView(AnonymousCacheMixin, TemplateView):
@@ -271,8 +308,8 @@ class ProductListView(AnonymousCacheMixin, ListView):
     """Browse: the API's product filters, facet counts, sorting and pages.
 
     Context: filter (the bound FilterSet), products (the page), facets (name → list of
-    dicts with slug, name, count, selected), sort, sort_choices, artists (for the artist
-    choice), is_filtered.
+    dicts with slug, name, count, selected), sort, sort_choices, artists ((slug, name) pairs
+    for the artist choice), chosen_artist, is_filtered.
     """
 
     template_name = "storefront/product_list.html"
@@ -287,6 +324,11 @@ class ProductListView(AnonymousCacheMixin, ListView):
             return Product.objects.none()
         return self.filter.qs.for_browsing()
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # Counted once per filter for a while: counting reads every matching product.
+        key = f"count:{self.filter.cache_key()}"
+        return CountedPaginator(queryset, per_page, count=cached_count(key, queryset), **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         valid = not self.filter.is_bound or self.filter.is_valid()
@@ -295,7 +337,8 @@ class ProductListView(AnonymousCacheMixin, ListView):
             facets=self.filter.facets() if valid else {},
             sort=self.filter.sort_value(),
             sort_choices=BrowseFilter.SORT_CHOICES,
-            artists=artists_with_videos().only("slug", "name"),
+            artists=artist_choices(),
+            chosen_artist=self.filter.form["artist"].value() if self.filter.is_bound else "",
             # Filtered lists are near-duplicates of the full one; search engines skip them.
             is_filtered=any(key != "page" for key in self.request.GET),
         )
@@ -371,7 +414,8 @@ class RetailerDetailView(AnonymousCacheMixin, ListView):
         # Counted from the retailer's offers (one per product, a constraint): counting the
         # products above would test every published product of the catalog.
         offers = Offer.objects.filter(retailer=self.retailer, product__is_published=True)
-        return CountedPaginator(queryset, per_page, count=offers.count, **kwargs)
+        key = f"count:retailer:{self.retailer.pk}"
+        return CountedPaginator(queryset, per_page, count=cached_count(key, offers), **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -456,18 +500,35 @@ def go(request, offer_id):
 # Search engines
 
 
-@require_safe
-def sitemap(request):
-    """Serve sitemap.xml with this request's host, not the sites framework's placeholder."""
-    site = RequestSite(request)
-    urls = []
-    for section in SITEMAPS.values():
-        urls.extend(section().get_urls(site=site, protocol=request.scheme))
-    response = TemplateResponse(
-        request, "sitemap.xml", {"urlset": urls}, content_type="application/xml"
-    )
+def _sitemap_response(request, key, render):
+    """Serve sitemap XML from the cache under the catalog's version, rendering it once."""
+    base = f"{request.scheme}://{RequestSite(request).domain}"
+    key = f"sitemap:{catalog_version()}:{base}:{key}"
+    body = cache.get(key)
+    if body is None:
+        body = render(base)
+        if body is None:
+            raise Http404("No such sitemap.")
+        cache.set(key, body, PAGE_CACHE_SECONDS)
+    response = HttpResponse(body, content_type="application/xml")
     patch_cache_control(response, public=True, max_age=PAGE_CACHE_SECONDS)
     return response
+
+
+@require_safe
+def sitemap(request):
+    """Serve the sitemap index, on this request's host (never the sites framework's)."""
+    return _sitemap_response(request, "index", sitemaps.render_index)
+
+
+@require_safe
+def sitemap_section(request, section, page):
+    """Serve one page of a sitemap section (the video sitemap included)."""
+    return _sitemap_response(
+        request,
+        f"{section}:{page}",
+        lambda base: sitemaps.render_section(base, section, page),
+    )
 
 
 @require_safe

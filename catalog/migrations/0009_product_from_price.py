@@ -90,4 +90,14 @@ class Migration(migrations.Migration):
                 name="catalog_product_pub_price_desc",
             ),
         ),
+        migrations.RemoveIndex(
+            model_name="video",
+            name="catalog_video_status_release",
+        ),
+        migrations.AddIndex(
+            model_name="video",
+            index=models.Index(
+                fields=["status", "-release_date", "title"], name="catalog_video_status_newest"
+            ),
+        ),
     ]

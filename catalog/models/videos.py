@@ -124,7 +124,10 @@ class Video(TimeStampedModel):
         ordering = ["-release_date", "title"]
         permissions = [("publish_video", "Can publish videos (reviewers)")]
         indexes = [
-            models.Index(fields=["status", "-release_date"], name="catalog_video_status_release"),
+            # The newest published videos (home, the video list) in index order, no sort.
+            models.Index(
+                fields=["status", "-release_date", "title"], name="catalog_video_status_newest"
+            ),
             models.Index(fields=["status", "is_featured"], name="catalog_video_status_featured"),
             models.Index(fields=["title"], name="catalog_video_title"),
             # Staff lists skip the status filter, so they need release date on its own.
