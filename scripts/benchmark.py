@@ -239,7 +239,7 @@ def product_list_sql() -> list[str]:
 
 
 def pages() -> list[Page]:
-    from django.urls import reverse
+    from django.urls import NoReverseMatch, reverse
 
     from catalog.models import Artist, Product, ProductType, Retailer, Video
 
@@ -272,9 +272,13 @@ def pages() -> list[Page]:
             hello,
         ),
         ("sitemap index", reverse("storefront:sitemap"), hello),
-        ("sitemap products 1", reverse("storefront:sitemap-section", args=["products", 1]), hello),
-        ("video sitemap 1", reverse("storefront:sitemap-section", args=["video", 1]), hello),
     ]
+    try:
+        for label, section in [("sitemap products 1", "products"), ("video sitemap 1", "video")]:
+            path = reverse("storefront:sitemap-section", args=[section, 1])
+            site.append((label, path, hello))
+    except NoReverseMatch:
+        pass  # a version of the site with one sitemap.xml
     result = [
         Page("raw WSGI hello", "hello", "/"),
         Page("raw WSGI + product list SQL", "sql", "/", floor="raw WSGI hello"),
@@ -395,6 +399,9 @@ def main() -> None:
     parser.add_argument("--only", help="measure the floors and pages whose label has this")
     args = parser.parse_args()
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+    # The API's throttles would answer 429 to the load; they still run, with a high rate.
+    for scope in ("ANON", "USER"):
+        os.environ[f"DJANGO_API_THROTTLE_{scope}"] = "1000000/second"
 
     import django
 
