@@ -120,17 +120,24 @@ def artists_with_videos():
     return Artist.objects.filter(Exists(published)).order_by("name")
 
 
+def cached_by_version(name, read):
+    """Return list(read()), kept in the cache until the catalog changes (or for the TTL)."""
+    key = f"{name}:{catalog_version()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(read())
+        cache.set(key, rows, PAGE_CACHE_SECONDS)
+    return rows
+
+
 def artist_choices():
     """Return (slug, name) of every artist with a published video, for the artist filter.
 
     Cached under the catalog's version: the EXISTS per artist reads every artist.
     """
-    key = f"artist-choices:{catalog_version()}"
-    choices = cache.get(key)
-    if choices is None:
-        choices = list(artists_with_videos().values_list("slug", "name"))
-        cache.set(key, choices, PAGE_CACHE_SECONDS)
-    return choices
+    return cached_by_version(
+        "artist-choices", lambda: artists_with_videos().values_list("slug", "name")
+    )
 
 
 class HomeView(AnonymousCacheMixin, TemplateView):
@@ -144,7 +151,7 @@ class HomeView(AnonymousCacheMixin, TemplateView):
         videos = Video.objects.published().for_listing()
         context["featured_videos"] = videos.featured().order_by("-release_date", "title")[:6]
         context["newest_videos"] = videos.order_by("-release_date", "title")[:8]
-        context["artists"] = artists_with_videos()[:12]
+        context["artists"] = cached_by_version("home-artists", lambda: artists_with_videos()[:12])
         if self.request.user.is_authenticated:
             context["followed_videos"] = (
                 FollowedArtist.objects.by(self.request.user)

@@ -234,3 +234,18 @@ def test_every_image_has_alt_text(client):
         images = re.findall(r"<img\b[^>]*>", html)
         assert images or url == reverse("storefront:home")
         assert all(re.search(r'\salt="[^"]+"', tag) for tag in images), url
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_sitemap_query_counts_are_constant(client, django_assert_num_queries, count):
+    for _ in range(count):
+        VideoSourceFactory(video=VideoFactory(artists=[ArtistFactory()], thumbnail="v.jpg"))
+        VideoProductFactory(video=VideoFactory(), product=ProductFactory())
+    index = reverse("storefront:sitemap")
+    # a count per section: artists, videos, products, retailers, the video sitemap
+    with django_assert_num_queries(5):
+        client.get(index, HTTP_HOST=HOST)
+    for section, queries in [("products", 1), ("artists", 1), ("video", 2)]:
+        with django_assert_num_queries(queries):
+            page = reverse("storefront:sitemap-section", args=[section, 1])
+            assert client.get(page, HTTP_HOST=HOST).status_code == 200
