@@ -103,7 +103,13 @@ def cached_count(key, queryset):
 
 
 class CountedPaginator(Paginator):
-    """A paginator told how to count by the view, where a cheaper query says the same."""
+    """A paginator for the large product lists.
+
+    It is told how to count by the view, where a cheaper query says the same. It reads a
+    page in two steps: the page's ids from the ordering's index first (OFFSET over index
+    entries only), then those rows; in one query MariaDB reads every skipped row in full,
+    2 s for a page deep in browse.
+    """
 
     def __init__(self, *args, count, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,6 +118,16 @@ class CountedPaginator(Paginator):
     @cached_property
     def count(self):
         return self._count()
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids).order_by()}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def artists_with_videos():

@@ -407,8 +407,9 @@ def test_browse_paginates(client):
 def test_browse_query_count_is_constant(client, django_assert_num_queries, count):
     make_shoppable_video(scenes=count, per_scene=1)
 
-    # count, page, types, styles, images, offers, four facets, the artist choice
-    with django_assert_num_queries(11):
+    # count, the page's ids, page, types, styles, images, offers, four facets, the artist
+    # choice
+    with django_assert_num_queries(12):
         response = client.get(reverse("storefront:product-list"))
 
     assert len(response.context["products"]) == count
@@ -472,8 +473,8 @@ def test_retailer_page_query_count_is_constant(client, django_assert_num_queries
     for product in products:
         OfferFactory(product=product, retailer=retailer)
 
-    # retailer, count, page, types, styles, images, offers
-    with django_assert_num_queries(7):
+    # retailer, count, the page's ids, page, types, styles, images, offers
+    with django_assert_num_queries(8):
         response = client.get(retailer.get_absolute_url())
 
     assert len(response.context["products"]) == count
@@ -562,3 +563,16 @@ def test_static_files_are_served_compressed_with_long_cache_lifetimes(rf, settin
         assert response["Content-Encoding"] == "gzip"
         assert "immutable" in response["Cache-Control"]
         assert "max-age=315360000" in response["Cache-Control"]
+
+
+def test_browse_pages_keep_the_sort_order_across_pages(client):
+    products = [AppearanceFactory().product for _ in range(27)]
+    for number, product in enumerate(products):
+        OfferFactory(product=product, price=Decimal(100 - number))
+    url = reverse("storefront:product-list")
+
+    first = client.get(url, {"sort": "price"}).context["products"]
+    second = client.get(url, {"sort": "price", "page": 2}).context["products"]
+
+    assert [p.pk for p in [*first, *second]] == [p.pk for p in reversed(products)]
+    assert client.get(url, {"sort": "price", "page": 3}).status_code == 404
