@@ -160,6 +160,16 @@ def upsert_offer(*, product: Product, retailer: Retailer, **fields: Any) -> tupl
     return _upsert(Offer, {"product": product, "retailer": retailer}, fields)
 
 
+def set_video_featured(*, videos: models.QuerySet[Video], featured: bool) -> int:
+    """Feature or stop featuring `videos` at once; return how many there were.
+
+    A bulk UPDATE sends no signals, so this makes the cached pages stale itself.
+    """
+    count = videos.update(is_featured=featured)
+    bump_catalog_version()
+    return count
+
+
 @transaction.atomic
 def set_video_status(*, videos: models.QuerySet[Video], status: str, user=None) -> int:
     """Give `videos` this status at once; return how many changed.

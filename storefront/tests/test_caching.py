@@ -20,7 +20,7 @@ from catalog.linkhealth.fetcher import CheckResult
 from catalog.linkhealth.recording import record_check_result
 from catalog.models import Offer, Video
 from catalog.services import set_video_status
-from catalog.tests.factories import AppearanceFactory, OfferFactory, UserFactory
+from catalog.tests.factories import AppearanceFactory, OfferFactory, UserFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +167,19 @@ def test_page_cache_lifetime_is_the_documented_one():
     from storefront.caching import PAGE_CACHE_SECONDS
 
     assert timedelta(seconds=PAGE_CACHE_SECONDS) == timedelta(minutes=5)
+
+
+def test_featuring_a_video_from_the_admin_shows_on_the_cached_home_page(client, curator):
+    video = VideoFactory(title="Newly featured")
+    home = reverse("storefront:home")
+    assert client.get(home).content.decode().count("Newly featured") == 1  # new only
+    editor = Client()
+    editor.force_login(UserFactory(superuser=True))
+    response = editor.post(
+        reverse("admin:catalog_video_changelist"),
+        {"action": "feature", "_selected_action": [video.pk]},
+    )
+    assert response.status_code == 302
+    assert Video.objects.get(pk=video.pk).is_featured
+    page = client.get(home).content.decode()
+    assert page.count("Newly featured") == 2  # featured and new
