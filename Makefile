@@ -67,7 +67,7 @@ demo: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
 
 bench: setup
-	$(PY) scripts/benchmark.py
+	$(PY) scripts/benchmark.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

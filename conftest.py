@@ -1,3 +1,5 @@
+from django.core.cache import cache
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -8,6 +10,14 @@ from catalog.tests.factories import UserFactory
 def _media_in_tmp(settings, tmp_path):
     """Keep files that tests upload out of the project's media folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with no cached pages, facet counts or throttle counts."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ Every value can be overridden with GUNICORN_CMD_ARGS or the variables below.
 
 import os
 
+wsgi_app = os.environ.get("GUNICORN_APP", "inspired_site.wsgi:application")
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "gthread"
@@ -19,16 +20,19 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # the slowest legitimate request (an admin import preview of 2,000 rows takes ~10 s).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5
+# Seconds an idle keep-alive connection stays open; a load balancer's idle timeout should be
+# longer than this.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 
 # Recycle each worker after this many requests (spread out, so they do not all restart at
 # once): a slow leak in any library cannot grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10
 
 # Only the proxies that Django trusts for X-Forwarded-For may set the forwarded scheme.
 forwarded_allow_ips = os.environ.get("DJANGO_TRUSTED_PROXIES", "127.0.0.1,::1") or "127.0.0.1"
 
-accesslog = "-"
+# GUNICORN_ACCESSLOG= (empty) leaves access logging to the proxy in front (and the benchmark).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -25,7 +25,6 @@ from .models import (
     Retailer,
     Scene,
     Video,
-    VideoProduct,
     VideoSource,
 )
 
@@ -84,13 +83,6 @@ class SyncFilterSet(django_filters.FilterSet):
     )
 
 
-def products_in_videos(queryset, videos):
-    """Narrow products to those shown with, or seen in a scene of, one of `videos`."""
-    shown = VideoProduct.objects.filter(product=OuterRef("pk"), video__in=videos)
-    seen = Appearance.objects.filter(product=OuterRef("pk"), scene__video__in=videos)
-    return queryset.filter(Q(Exists(shown)) | Q(Exists(seen)))
-
-
 class ProductFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
@@ -141,19 +133,19 @@ class ProductFilter(SyncFilterSet):
         method="filter_scene", min_value=1, label="Seen in this scene (id)."
     )
     min_price = django_filters.NumberFilter(
-        method="filter_offers",
+        method="filter_price",
         min_value=0,
-        label="Has an offer at this price or more (in `currency` when given).",
+        label="From price at or above this (in `currency` when given).",
     )
     max_price = django_filters.NumberFilter(
-        method="filter_offers",
+        method="filter_price",
         min_value=0,
-        label="Has an offer at this price or less (in `currency` when given).",
+        label="From price at or below this (in `currency` when given).",
     )
     currency = django_filters.ChoiceFilter(
         choices=CURRENCY_CHOICES,
-        method="filter_offers",
-        label="ISO 4217 code the price range is in.",
+        method="filter_price",
+        label="ISO 4217 code of the from price.",
     )
     in_stock = StrictBooleanFilter(
         method="filter_offers",
@@ -168,7 +160,7 @@ class ProductFilter(SyncFilterSet):
     def filter_artist(self, queryset, name, value):
         if not value:
             return queryset
-        return products_in_videos(queryset, visible_videos(self.request).filter(artists=value))
+        return queryset.in_videos(visible_videos(self.request).filter(artists=value))
 
     def filter_video(self, queryset, name, value):
         if not value:
@@ -179,34 +171,28 @@ class ProductFilter(SyncFilterSet):
         if value is None:
             return queryset
         seen = Appearance.objects.filter(
-            product=OuterRef("pk"),
-            scene_id=value,
-            scene__video__in=visible_videos(self.request),
-        )
-        return queryset.filter(Exists(seen))
+            scene_id=value, scene__video__in=visible_videos(self.request)
+        ).values("product_id")
+        return queryset.filter(pk__in=seen)
 
     def filter_offers(self, queryset, name, value):
-        # The offer filters describe one offer together ("sold by X for 10 to 50 EUR, in
+        # The retailer and stock filters describe one offer together ("sold by X, in
         # stock"), so they are applied at once in filter_queryset().
         return queryset
 
-    def clean_offer_conditions(self):
-        data = self.form.cleaned_data
-        conditions = Q()
-        if data.get("retailer"):
-            conditions &= Q(retailer__in=data["retailer"])
-        if data.get("min_price") is not None:
-            conditions &= Q(price__gte=data["min_price"])
-        if data.get("max_price") is not None:
-            conditions &= Q(price__lte=data["max_price"])
-        if data.get("currency"):
-            conditions &= Q(currency=data["currency"])
-        return conditions
+    def filter_price(self, queryset, name, value):
+        # The price range and its currency are one condition, applied in filter_queryset().
+        return queryset
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        conditions = self.clean_offer_conditions()
-        in_stock = self.form.cleaned_data.get("in_stock")
+        data = self.form.cleaned_data
+        low, high, currency = data.get("min_price"), data.get("max_price"), data.get("currency")
+        if low is not None or high is not None or currency:
+            # The price the cards show and the price sort uses: the stored from price.
+            queryset = queryset.priced_between(low, high, currency)
+        conditions = Q(retailer__in=data["retailer"]) if data.get("retailer") else Q()
+        in_stock = data.get("in_stock")
         offers = Offer.objects.filter(conditions, product=OuterRef("pk"))
         if in_stock is True:
             queryset = queryset.filter(Exists(offers.shoppable()))

@@ -7,6 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 
+from .caching import bump_catalog_version
 from .models import Offer, Product, ProductImage, Retailer, Video, product_ids_in_videos
 
 
@@ -159,6 +160,16 @@ def upsert_offer(*, product: Product, retailer: Retailer, **fields: Any) -> tupl
     return _upsert(Offer, {"product": product, "retailer": retailer}, fields)
 
 
+def set_video_featured(*, videos: models.QuerySet[Video], featured: bool) -> int:
+    """Feature or stop featuring `videos` at once; return how many there were.
+
+    A bulk UPDATE sends no signals, so this makes the cached pages stale itself.
+    """
+    count = videos.update(is_featured=featured)
+    bump_catalog_version()
+    return count
+
+
 @transaction.atomic
 def set_video_status(*, videos: models.QuerySet[Video], status: str, user=None) -> int:
     """Give `videos` this status at once; return how many changed.
@@ -172,6 +183,7 @@ def set_video_status(*, videos: models.QuerySet[Video], status: str, user=None) 
     Video.history.bulk_history_create(
         list(Video.objects.filter(pk__in=video_ids)), update=True, default_user=user
     )
+    bump_catalog_version()  # the UPDATE sends no signals
     product_ids = product_ids_in_videos(video_ids)
     if product_ids:
         Product.objects.filter(pk__in=product_ids).refresh_published()

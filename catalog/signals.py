@@ -1,4 +1,10 @@
-"""Keep `Product.is_published` in step with the rows it is derived from.
+"""Keep the products' derived columns in step with the rows they are derived from.
+
+`Product.from_price` (with its currency and rank) is a stored copy of the product's
+cheapest buyable offer, so it changes when an offer is added, changed (price, currency,
+availability, a link check's verdict) or deleted, or moves to another product. Bulk
+writers that skip save() (the offer feed, load_demo, generate_catalog) call
+`refresh_prices()` themselves.
 
 The flag is a stored copy of `product_is_published()`, so it changes when a video is
 published or unpublished, a scene moves to another video, or an appearance or a product
@@ -12,6 +18,7 @@ bypass them refresh for themselves: `set_video_status()` (a bulk UPDATE of the s
 and load_demo and generate_catalog (raw rows; raw saves are skipped here).
 """
 
+from django.apps import apps
 from django.db.models import QuerySet
 from django.db.models.signals import (
     m2m_changed,
@@ -21,7 +28,16 @@ from django.db.models.signals import (
     pre_save,
 )
 
-from .models import Appearance, Product, Scene, Video, VideoProduct, product_ids_in_videos
+from .caching import bump_catalog_version
+from .models import (
+    Appearance,
+    Offer,
+    Product,
+    Scene,
+    Video,
+    VideoProduct,
+    product_ids_in_videos,
+)
 
 # The fields whose old values decide what to refresh, per model.
 TRACKED = {
@@ -29,6 +45,7 @@ TRACKED = {
     Scene: ("video",),
     Appearance: ("product", "scene"),
     VideoProduct: ("product", "video"),
+    Offer: ("product",),
 }
 BEFORE = "_published_flag_before"
 PRODUCTS_OF_DELETED = "_published_flag_products"
@@ -38,6 +55,12 @@ def refresh_products(product_ids) -> None:
     product_ids = {product_id for product_id in product_ids if product_id is not None}
     if product_ids:
         Product.objects.filter(pk__in=product_ids).refresh_published()
+
+
+def refresh_prices(product_ids) -> None:
+    product_ids = {product_id for product_id in product_ids if product_id is not None}
+    if product_ids:
+        Product.objects.filter(pk__in=product_ids).refresh_prices()
 
 
 def read_row_before_save(sender, instance, raw, update_fields, **kwargs):
@@ -116,13 +139,51 @@ def product_row_deleted(sender, instance, origin=None, **kwargs):
         refresh_products({instance.product_id})
 
 
+def offer_saved(sender, instance, created, raw, **kwargs):
+    """Any saved offer may change its product's from price, and the one it belonged to."""
+    if not raw:
+        refresh_prices({instance.product_id, changed_columns(instance).get("product_id")})
+
+
+def offer_deleted(sender, instance, origin=None, **kwargs):
+    # Deleting the product takes its offers with it, and the from price with them.
+    if origin_model(origin) is not Product:
+        refresh_prices({instance.product_id})
+
+
 def video_products_added(sender, instance, action, reverse, pk_set, **kwargs):
     """`video.products.add()` bulk-creates its rows; remove() and clear() delete each one."""
     if action == "post_add":
         refresh_products({instance.pk} if reverse else pk_set)
 
 
+# Rows shoppers never see: clicks and their roll-ups, the link checker's visits.
+NOT_SHOWN = {
+    "click",
+    "clickdaily",
+    "clickdailytotal",
+    "clickrollupstate",
+    "offercheck",
+    "pricehistory",
+}
+
+
+def catalog_written(sender, action="post", **kwargs):
+    """Any write shoppers may see makes the cached pages stale (see caching.py)."""
+    if action.startswith("pre"):
+        return  # m2m_changed's pre_add, pre_remove, pre_clear
+    if sender._meta.app_label == "catalog" and sender._meta.model_name not in NOT_SHOWN:
+        bump_catalog_version()
+
+
 def connect() -> None:
+    for model in apps.get_app_config("catalog").get_models():
+        if model._meta.model_name not in NOT_SHOWN:
+            post_save.connect(catalog_written, sender=model, dispatch_uid=f"cache_saved_{model}")
+            post_delete.connect(
+                catalog_written, sender=model, dispatch_uid=f"cache_deleted_{model}"
+            )
+    m2m_changed.connect(catalog_written, dispatch_uid="cache_m2m")
     for model in TRACKED:
         pre_save.connect(
             read_row_before_save, sender=model, dispatch_uid=f"published_flag_before_{model}"
@@ -143,6 +204,8 @@ def connect() -> None:
         post_delete.connect(
             container_deleted, sender=model, dispatch_uid=f"published_flag_deleted_{model}"
         )
+    post_save.connect(offer_saved, sender=Offer, dispatch_uid="from_price_offer_saved")
+    post_delete.connect(offer_deleted, sender=Offer, dispatch_uid="from_price_offer_deleted")
     m2m_changed.connect(
         video_products_added, sender=VideoProduct, dispatch_uid="published_flag_m2m"
     )

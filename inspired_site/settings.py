@@ -56,7 +56,6 @@ DJANGO_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
-    "django.contrib.sitemaps",
 ]
 THIRD_PARTY_APPS = [
     "rest_framework",
@@ -76,6 +75,9 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # ETags on every page and 304s for If-None-Match / If-Modified-Since; last to see the
+    # response, so that it hashes what is sent.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Before anything that can answer on its own (WhiteNoise, CommonMiddleware), so that
     # those answers carry the CORS headers too.
     "corsheaders.middleware.CorsMiddleware",

@@ -1,29 +1,36 @@
 #!/usr/bin/env python
-"""Measure the latency and query counts of the site's pages against the catalog in the DB.
+"""Measure the site's pages under gunicorn against whatever catalog is in the database.
 
 Fill the database first, e.g. on MariaDB:
 
     export DATABASE_URL=mysql://root:@127.0.0.1:3306/inspired_scale
-    .venv/bin/python manage.py migrate
+    DJANGO_DEBUG=1 .venv/bin/python manage.py migrate
     DJANGO_DEBUG=1 .venv/bin/python manage.py generate_catalog --size full
-    .venv/bin/python scripts/benchmark.py --requests 20
+    .venv/bin/python scripts/benchmark.py            # or: make bench
 
-The script starts the site on 127.0.0.1 in a child process, with debug off (the settings of
-`inspired_site.settings_test`: production settings without HTTPS redirects or the static
-manifest, so that no collectstatic is needed), and requests each page in turn over HTTP:
-the admin's change lists and change forms as a curator, the storefront and the API as an
-anonymous visitor. Each response carries the number of SQL queries the server ran for it,
-counted by a WSGI wrapper in the child; nothing in the site is changed for the benchmark.
+Three servers run side by side under gunicorn with the project's gunicorn.conf.py
+(scripts/bench_apps.py): the floors (a bare WSGI hello, and a bare WSGI application running
+the API product list's own SQL through mysqlclient) and the site with debug off. Every page
+is loaded by a few keep-alive client threads for a few seconds, the pages taking turns
+within each round (interleaved), for several rounds; the table holds the medians over the
+rounds of requests per second, p50 and p99 latency, the queries and SQL time per request
+(counted in the server), and the ratio of each page's requests per second to its floor.
+Pages are measured uncached (the page cache skipped) unless their label says "cached";
+with REDIS_URL set (the default here: Redis DB 5) the cache is Redis.
 """
 
 import argparse
 import http.client
+import json
 import os
+import platform
 import re
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -40,176 +47,168 @@ HOST = "127.0.0.1"
 USERNAME = "benchmark-curator"
 # A throwaway login for the local benchmark database; never a production account.
 PASSWORD = "benchmark-curator-password"  # noqa: S105
-SLOW_MS = 300
-REQUEST_TIMEOUT = 60
-QUERY_HEADER = "X-Benchmark-Queries"
-TIME_HEADER = "X-Benchmark-Server-Ms"
-
-# Names the issue asks about; those not built yet are reported and skipped.
-EXPECTED = [
-    "storefront:home",
-    "storefront:video-list",
-    "storefront:video-detail",
-    "storefront:product-list",
-    "storefront:product-detail",
-    "storefront:artist-list",
-    "storefront:artist-detail",
-    "storefront:retailer-detail",
-    "storefront:search",
-    "api:video-list",
-    "api:video-detail",
-    "api:product-list",
-    "api:product-detail",
-    "api:offer-list",
-]
-# Routes that write, sign in or out, or stream the whole catalog, left out on purpose.
-EXCLUDED = re.compile(r"(^|:)(go|login|logout|logout-all|api-root)$|auth|account|signup|password")
-
-
-# The server side: the site's WSGI application with a query counter around it.
-
-
-def serve(port: int) -> None:
-    import django
-
-    django.setup()
-    from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
-    from django.core.wsgi import get_wsgi_application
-    from django.db import connection
-
-    application = get_wsgi_application()
-
-    def counted(environ, start_response):
-        queries = 0
-
-        def count(execute, sql, params, many, context):
-            nonlocal queries
-            queries += 1
-            return execute(sql, params, many, context)
-
-        started = time.perf_counter()
-
-        def start_counted_response(status, headers, exc_info=None):
-            # Django starts the response once the view and middleware are done.
-            elapsed = (time.perf_counter() - started) * 1000
-            headers = [*headers, (QUERY_HEADER, str(queries)), (TIME_HEADER, f"{elapsed:.1f}")]
-            return start_response(status, headers, exc_info)
-
-        with connection.execute_wrapper(count):
-            return application(environ, start_counted_response)
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_message(self, format, *args):
-            pass
-
-    # One thread, like a sync worker: requests come one at a time and reuse its connection.
-    server = WSGIServer((HOST, port), QuietHandler)
-    server.set_app(counted)
-    server.serve_forever()
-
-
-# The client side.
+QUERY_HEADER = "X-Bench-Queries"
+SQL_HEADER = "X-Bench-Sql-Ms"
+UNCACHED = {"X-Bench-Uncached": "1"}
 
 
 @dataclass
 class Page:
-    group: str
     label: str
+    server: str  # "hello", "sql" or "site"
     path: str
+    floor: str = ""  # label of the page whose requests/s this one is compared with
+    headers: dict = field(default_factory=dict)
     as_curator: bool = False
 
 
 @dataclass
-class Result:
-    page: Page
-    statuses: set[int] = field(default_factory=set)
-    latencies: list[float] = field(default_factory=list)
-    server_ms: list[float] = field(default_factory=list)
-    queries: set[int] = field(default_factory=set)
-    size: int = 0
-    timed_out: bool = False
+class Run:
+    requests: int
+    seconds: float
+    latencies: list[float]
+    queries: list[int]
+    sql_ms: list[float]
+    statuses: set[int]
 
-    def percentile(self, values, fraction):
-        ordered = sorted(values)
+    @property
+    def rate(self):
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, fraction):
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
         return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
-    @property
-    def p50(self):
-        return statistics.median(self.latencies) if self.latencies else float("inf")
 
-    @property
-    def p95(self):
-        return self.percentile(self.latencies, 0.95) if self.latencies else float("inf")
+# The servers
 
 
-class Client:
-    """http.client with a cookie jar that sends Secure cookies over plain HTTP to 127.0.0.1."""
+def start_gunicorn(app: str, port: int, env: dict, workers: int, threads: int):
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
+        "--pythonpath",
+        f"{ROOT / 'scripts'},{ROOT}",
+        app,
+    ]
+    env = {
+        **os.environ,
+        **env,
+        "GUNICORN_BIND": f"{HOST}:{port}",
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_THREADS": str(threads),
+        "GUNICORN_ACCESSLOG": "",
+    }
+    process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - fixed arguments
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn for {app} exited; see its log above.")
+        with socket.socket() as sock:
+            if sock.connect_ex((HOST, port)) == 0:
+                return process
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"gunicorn for {app} did not listen on {HOST}:{port}.")
 
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
 
-    def request(self, method, path, body=None, headers=None):
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+def log_in(port: int) -> str:
+    """Sign in to the admin as the benchmark's curator; return the Cookie header."""
+    cookies = {}
+
+    def request(method, path, body=None, headers=None):
+        connection = http.client.HTTPConnection(HOST, port, timeout=60)
         headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        started = time.perf_counter()
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         content = response.read()
-        elapsed = (time.perf_counter() - started) * 1000
         for header in response.headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
+                cookies[name] = morsel.value
         connection.close()
-        return response, content, elapsed
+        return response, content
 
-    def log_in(self, username, password):
-        _, content, _ = self.request("GET", "/admin/login/")
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1)
-        body = urlencode(
-            {
-                "csrfmiddlewaretoken": token.decode(),
-                "username": username,
-                "password": password,
-                "next": "/admin/",
-            }
-        )
-        response, _, _ = self.request(
-            "POST",
-            "/admin/login/",
-            body=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-        if response.status != 302:
-            raise SystemExit(f"Could not log in as {username} (HTTP {response.status}).")
-
-
-def wait_for_port(port: int, process, timeout=60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("The server exited; see its log above.")
-        with socket.socket() as sock:
-            if sock.connect_ex((HOST, port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"The server did not listen on {HOST}:{port} within {timeout:.0f} s.")
-
-
-def start_server(port: int):
-    server = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
-        [sys.executable, __file__, "--serve", str(port)], cwd=ROOT
+    _, content = request("GET", "/admin/login/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1)
+    body = urlencode(
+        {"csrfmiddlewaretoken": token.decode(), "username": USERNAME, "password": PASSWORD}
     )
-    wait_for_port(port, server)
-    return server
+    response, _ = request(
+        "POST",
+        "/admin/login/",
+        body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": "/admin/"},
+    )
+    if response.status != 302:
+        raise SystemExit(f"Could not log in as {USERNAME} (HTTP {response.status}).")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+# The load
+
+
+def load(port: int, page: Page, seconds: float, concurrency: int, cookie: str) -> Run:
+    """Request the page from `concurrency` keep-alive connections for `seconds`."""
+    headers = {**page.headers}
+    if page.as_curator:
+        headers["Cookie"] = cookie
+    latencies, queries, sql_ms, statuses = [], [], [], set()
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def worker():
+        connection = http.client.HTTPConnection(HOST, port, timeout=60)
+        mine, my_queries, my_sql, my_statuses = [], [], [], set()
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            try:
+                connection.request("GET", page.path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection(HOST, port, timeout=60)
+                continue
+            mine.append((time.perf_counter() - started) * 1000)
+            my_statuses.add(response.status)
+            if response.getheader(QUERY_HEADER) is not None:
+                my_queries.append(int(response.getheader(QUERY_HEADER)))
+                my_sql.append(float(response.getheader(SQL_HEADER)))
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+                connection = http.client.HTTPConnection(HOST, port, timeout=60)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            queries.extend(my_queries)
+            sql_ms.extend(my_sql)
+            statuses.update(my_statuses)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Run(len(latencies), time.perf_counter() - started, latencies, queries, sql_ms, statuses)
+
+
+# What to measure
+
+
+def middle(queryset):
+    """Return a row from the middle of the table: a typical one, not the first made."""
+    from django.db.models import Max, Min
+
+    bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return None
+    return queryset.filter(pk__gte=(bounds["low"] + bounds["high"]) // 2).order_by("pk").first()
 
 
 def prepare_curator() -> None:
@@ -227,212 +226,77 @@ def prepare_curator() -> None:
     user.groups.add(Group.objects.get(name=CURATORS))
 
 
-def middle(queryset):
-    """Return a row from the middle of the table: a typical one, not the first made."""
-    from django.db.models import Max, Min
+def product_list_sql() -> list[str]:
+    """The SQL the API's product list runs, as the database received it."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
-    bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
-    if bounds["low"] is None:
-        return None
-    return queryset.filter(pk__gte=(bounds["low"] + bounds["high"]) // 2).order_by("pk").first()
-
-
-def sample_objects():
-    from catalog.models import Artist, Offer, Product, Retailer, Scene, Video
-
-    video = middle(Video.objects.published())
-    scene = middle(Scene.objects.filter(video__status=Video.Status.PUBLISHED))
-    product = middle(Product.objects.published())
-    return {
-        "video": video,
-        "scene": scene,
-        "product": product,
-        "artist": middle(Artist.objects.filter(videos__status=Video.Status.PUBLISHED)),
-        "retailer": middle(Retailer.objects.all()),
-        "offer": middle(Offer.objects.shoppable()),
-    }
+    with CaptureQueriesContext(connection) as queries:
+        response = Client(HTTP_HOST="localhost").get("/api/v1/products/")
+    if response.status_code != 200:
+        raise SystemExit(f"The API product list answered {response.status_code}.")
+    return [query["sql"] for query in queries]
 
 
-def kwargs_for(name: str, params: list[str], samples: dict):
-    """Fill a route's parameters from the sample row its name is about."""
-    basename = name.split(":")[-1].rsplit("-", 1)[0].replace("-", "")
-    obj = samples.get(basename)
-    if basename == "videosource" and samples["video"] is not None:
-        obj = samples["video"].sources.first()
-    elif basename in {"castmember", "appearance"} and samples["scene"] is not None:
-        related = "cast_members" if basename == "castmember" else "appearances"
-        obj = getattr(samples["scene"], related).first()
-    elif basename == "productimage" and samples["product"] is not None:
-        obj = samples["product"].images.first()
-    elif basename == "producttype" and samples["product"] is not None:
-        obj = samples["product"].product_type
-    elif basename == "productstyle" and samples["product"] is not None:
-        obj = samples["product"].style
-    kwargs = {}
-    for param in params:
-        if obj is None or not hasattr(obj, "pk" if param == "pk" else param):
-            return None
-        kwargs[param] = getattr(obj, "pk" if param == "pk" else param)
-    return kwargs
-
-
-def named_routes(namespace: str) -> dict[str, list[str]]:
-    """Return {'ns:name': [parameters]} for every named route of a namespace."""
-    from django.urls import get_resolver
-
-    resolver = get_resolver()
-    if namespace not in resolver.namespace_dict:
-        return {}
-    _, sub = resolver.namespace_dict[namespace]
-    routes = {}
-    for key, values in sub.reverse_dict.lists():
-        if not isinstance(key, str):
-            continue
-        variants = [possibility[0][1] for possibility, *_ in values]
-        params = min(variants, key=lambda p: ("format" in p, len(p)))
-        if "format" not in params:
-            routes[f"{namespace}:{key}"] = params
-    return routes
-
-
-def catalog_pages(samples, notes):
-    from django.contrib import admin
+def pages() -> list[Page]:
     from django.urls import NoReverseMatch, reverse
 
-    pages = []
-    for model in sorted(admin.site._registry, key=lambda m: m._meta.model_name):
-        opts = model._meta
-        if opts.app_label != "catalog":
-            continue
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        pages.append(Page("admin list", str(opts.verbose_name_plural), url, as_curator=True))
-    for name in ("video", "scene", "product"):
-        if samples[name] is None:
-            notes.append(f"admin change form of a {name}: skipped, no published {name}.")
-            continue
-        url = reverse(f"admin:catalog_{name}_change", args=[samples[name].pk])
-        pages.append(Page("admin form", f"{name} change form", url, as_curator=True))
-    # What curators do on the big tables: search, filter, look up in an autocomplete.
-    product = samples["product"]
-    if product is not None:
-        word = product.name.split()[0]
-        pages.append(
-            Page(
-                "admin list",
-                f"products searched for {word!r}",
-                reverse("admin:catalog_product_changelist") + "?" + urlencode({"q": word}),
-                as_curator=True,
-            )
-        )
-        query = {
-            "app_label": "catalog",
-            "model_name": "appearance",
-            "field_name": "product",
-            "term": word,
-        }
-        pages.append(
-            Page(
-                "admin list",
-                f"product autocomplete {word!r}",
-                reverse("admin:autocomplete") + "?" + urlencode(query),
-                as_curator=True,
-            )
-        )
-    if samples["retailer"] is not None:
-        url = reverse("admin:catalog_offer_changelist")
-        pages.append(
-            Page(
-                "admin list",
-                "offers of one retailer",
-                url + "?" + urlencode({"retailer__id__exact": samples["retailer"].pk}),
-                as_curator=True,
-            )
-        )
+    from catalog.models import Artist, Product, ProductType, Retailer, Video
 
-    routes = {**named_routes("storefront"), **named_routes("api")}
-    for name in EXPECTED:
-        if name not in routes:
-            notes.append(f"{name}: skipped, no such URL name yet.")
-    for name, params in sorted(routes.items()):
-        if EXCLUDED.search(name):
-            notes.append(f"{name}: skipped on purpose (it writes, signs in or needs a form).")
-            continue
-        kwargs = kwargs_for(name, params, samples)
-        if kwargs is None:
-            notes.append(f"{name}: skipped, no sample row for {params}.")
-            continue
-        try:
-            url = reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            notes.append(f"{name}: skipped, cannot be reversed with {kwargs}.")
-            continue
-        group = "api" if name.startswith("api:") else "storefront"
-        pages.append(Page(group, name, url))
-        if name.endswith("-list"):
-            pages.append(Page(group, f"{name} page 2", url + "?page=2"))
-    if "storefront:search" in routes and product is not None:
-        word = product.name.split()[-1]
-        url = reverse("storefront:search") + "?" + urlencode({"q": word})
-        pages.append(Page("storefront", f"storefront:search {word!r}", url))
-    return pages
-
-
-def measure(client, page, requests, warmup, budget) -> Result:
-    result = Result(page)
-    started = time.monotonic()
-    for number in range(warmup + requests):
-        try:
-            response, content, elapsed = client.request("GET", page.path)
-        except TimeoutError:
-            result.timed_out = True
-            break
-        if response.status == 405:
-            result.statuses.add(405)
-            break
-        if number < warmup:
-            continue
-        result.statuses.add(response.status)
-        result.latencies.append(elapsed)
-        result.server_ms.append(float(response.headers.get(TIME_HEADER, "nan")))
-        result.queries.add(int(response.headers.get(QUERY_HEADER, "-1")))
-        result.size = len(content)
-        if time.monotonic() - started > budget and len(result.latencies) >= 3:
-            break
+    video = middle(Video.objects.published())
+    product = middle(Product.objects.published())
+    artist = middle(Artist.objects.filter(videos__status=Video.Status.PUBLISHED).distinct())
+    retailer = middle(Retailer.objects.all())
+    kind = ProductType.objects.order_by("pk").first()
+    if None in (video, product, artist, retailer, kind):
+        raise SystemExit("The catalog is empty: generate one first (see the docstring).")
+    browse = reverse("storefront:product-list")
+    last = max(1, Product.objects.published().count() // 24 // 2)
+    hello = "Django hello"
+    site = [
+        ("API products", "/api/v1/products/", "raw WSGI + product list SQL"),
+        ("API offers", "/api/v1/offers/", "raw WSGI + product list SQL"),
+        ("API video products", f"/api/v1/videos/{video.pk}/products/", hello),
+        ("home", reverse("storefront:home"), hello),
+        ("video page", video.get_absolute_url(), hello),
+        ("product page", product.get_absolute_url(), hello),
+        ("artist page", artist.get_absolute_url(), hello),
+        ("retailer page", retailer.get_absolute_url(), hello),
+        ("browse with facets", browse, hello),
+        ("browse by price", f"{browse}?sort=price", hello),
+        (f"browse by price desc, page {last}", f"{browse}?sort=-price&page={last}", hello),
+        (
+            "browse type + price range + in stock",
+            f"{browse}?{urlencode({'type': kind.slug, 'min_price': 50, 'max_price': 150})}"
+            "&in_stock=true&sort=price",
+            hello,
+        ),
+        ("sitemap index", reverse("storefront:sitemap"), hello),
+    ]
+    try:
+        for label, section in [("sitemap products 1", "products"), ("video sitemap 1", "video")]:
+            path = reverse("storefront:sitemap-section", args=[section, 1])
+            site.append((label, path, hello))
+    except NoReverseMatch:
+        pass  # a version of the site with one sitemap.xml
+    result = [
+        Page("raw WSGI hello", "hello", "/"),
+        Page("raw WSGI + product list SQL", "sql", "/", floor="raw WSGI hello"),
+        Page(hello, "site", "/__bench/hello/", floor="raw WSGI hello"),
+    ]
+    for label, path, floor in site:
+        result.append(Page(label, "site", path, floor=floor, headers=UNCACHED))
+    for label, path in [
+        ("home, cached", reverse("storefront:home")),
+        ("video page, cached", video.get_absolute_url()),
+        ("browse by price, cached", f"{browse}?sort=price"),
+    ]:
+        result.append(Page(label, "site", path, floor=hello))
+    for model in ("product", "offer", "scene", "appearance"):
+        path = reverse(f"admin:catalog_{model}_changelist")
+        result.append(Page(f"admin {model}s", "site", path, floor=hello, as_curator=True))
     return result
-
-
-def table(results, markdown: bool) -> str:
-    header = ["group", "page", "status", "n", "p50 ms", "p95 ms", "server p50", "queries", "KB"]
-    rows = []
-    for r in results:
-        if r.timed_out and not r.latencies:
-            status = f"timeout > {REQUEST_TIMEOUT} s"
-            rows.append([r.page.group, r.page.label, status, "0", "-", "-", "-", "-", "-"])
-            continue
-        queries = "/".join(str(q) for q in sorted(r.queries))
-        flag = " SLOW" if r.p50 > SLOW_MS else ""
-        rows.append(
-            [
-                r.page.group,
-                r.page.label,
-                "/".join(str(s) for s in sorted(r.statuses)),
-                str(len(r.latencies)),
-                f"{r.p50:.0f}{flag}",
-                f"{r.p95:.0f}",
-                f"{statistics.median(r.server_ms):.0f}" if r.server_ms else "-",
-                queries,
-                f"{r.size / 1024:.0f}",
-            ]
-        )
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
-        return "\n".join(lines)
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        for row in [header, *rows]
-    )
 
 
 def catalog_summary() -> str:
@@ -443,87 +307,171 @@ def catalog_summary() -> str:
         "videos": Video.objects.count(),
         "scenes": Scene.objects.count(),
         "products": Product.objects.count(),
+        "published products": Product.objects.published().count(),
         "offers": Offer.objects.count(),
     }
     return ", ".join(f"{n:,} {name}" for name, n in counts.items())
 
 
+def machine() -> str:
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        model = found.group(1).strip() if found else model
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        found = re.search(r"MemTotal:\s*(\d+)", meminfo.read_text())
+        memory = f", {int(found.group(1)) / 1024 / 1024:.0f} GB RAM" if found else ""
+    return f"{os.cpu_count()} × {model}{memory}, {platform.platform()}"
+
+
+def commit() -> str:
+    def git(*args):
+        return subprocess.run(  # noqa: S603 - fixed arguments
+            ["git", *args],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+
+    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked=no") else ""
+    return f"{git('rev-parse', '--short', 'HEAD')}{dirty}"
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+# The report
+
+
+def summarise(page: Page, runs: list[Run]) -> dict:
+    def median(values):
+        values = [v for v in values if v == v]
+        return statistics.median(values) if values else float("nan")
+
+    return {
+        "rate": median([run.rate for run in runs]),
+        "p50": median([run.percentile(0.5) for run in runs]),
+        "p99": median([run.percentile(0.99) for run in runs]),
+        "queries": sorted({q for run in runs for q in run.queries}),
+        "sql": median([statistics.mean(run.sql_ms) for run in runs if run.sql_ms]),
+        "statuses": sorted({s for run in runs for s in run.statuses}),
+    }
+
+
+def table(pages: list[Page], summary: dict[str, dict]) -> str:
+    header = ["request", "req/s", "p50 ms", "p99 ms", "queries", "SQL ms", "× floor", "status"]
+    rows = []
+    for page in pages:
+        row = summary[page.label]
+        floor = summary.get(page.floor)
+        ratio = f"{row['rate'] / floor['rate']:.2f} × {page.floor}" if floor else "–"
+        queries = "/".join(str(q) for q in row["queries"]) or "–"
+        sql = f"{row['sql']:.1f}" if row["sql"] == row["sql"] else "–"
+        rows.append(
+            [
+                page.label,
+                f"{row['rate']:,.0f}",
+                f"{row['p50']:.1f}",
+                f"{row['p99']:.1f}",
+                queries,
+                sql,
+                ratio,
+                "/".join(str(s) for s in row["statuses"]),
+            ]
+        )
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed requests first")
-    parser.add_argument(
-        "--budget", type=float, default=30.0, help="seconds per page before stopping early"
-    )
-    parser.add_argument("--only", help="measure only pages whose label contains this")
-    parser.add_argument(
-        "--group", choices=["admin", "storefront", "api"], help="measure only these pages"
-    )
-    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    parser.add_argument("--port", type=int, help="port for the server (default: a free one)")
-    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--seconds", type=float, default=4.0, help="load per page per round")
+    parser.add_argument("--concurrency", type=int, default=4, help="client connections")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--port", type=int, default=8401, help="first of three ports")
+    parser.add_argument("--only", help="measure the floors and pages whose label has this")
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve)
-        return
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+    # The API's throttles would answer 429 to the load; they still run, with a high rate.
+    for scope in ("ANON", "USER"):
+        os.environ[f"DJANGO_API_THROTTLE_{scope}"] = "1000000/second"
 
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.db import connection
 
     prepare_curator()
-    samples = sample_objects()
-    notes: list[str] = []
-    pages = catalog_pages(samples, notes)
+    all_pages = pages()
     if args.only:
-        pages = [page for page in pages if args.only in page.label]
-    if args.group:
-        pages = [page for page in pages if page.group.startswith(args.group)]
-    print(
-        f"Catalog: {catalog_summary()} on {connection.vendor} ({connection.settings_dict['NAME']})"
-    )
+        all_pages = [p for p in all_pages if p.server != "site" or args.only in p.label]
+        all_pages.insert(2, Page("Django hello", "site", "/__bench/hello/", "raw WSGI hello"))
+        all_pages = list({p.label: p for p in all_pages}.values())
+    sql_file = Path(tempfile.mkstemp(prefix="bench-sql-", suffix=".json")[1])
+    sql_file.write_text(json.dumps(product_list_sql()))
+    catalog = catalog_summary()
+    database = f"{connection.vendor} {connection.settings_dict['NAME']}"
     connection.close()
+    cache.clear()
 
-    port = args.port or free_port()
-    server = start_server(port)
+    started_load = load_average()
+    ports = {"hello": args.port, "sql": args.port + 1, "site": args.port + 2}
+    env = {"BENCH_SQL_FILE": str(sql_file)}
+    servers = [
+        start_gunicorn("bench_apps:hello", ports["hello"], env, args.workers, args.threads),
+        start_gunicorn("bench_apps:sql_floor", ports["sql"], env, args.workers, args.threads),
+        start_gunicorn(
+            "bench_apps:site",
+            ports["site"],
+            {**env, "BENCH_APP": "site"},
+            args.workers,
+            args.threads,
+        ),
+    ]
     try:
-        anonymous, curator = Client(port), Client(port)
-        curator.log_in(USERNAME, PASSWORD)
-        results = []
-        for page in pages:
-            client = curator if page.as_curator else anonymous
-            result = measure(client, page, args.requests, args.warmup, args.budget)
-            if result.statuses == {405}:
-                notes.append(f"{page.label}: skipped, it does not answer GET.")
-                continue
-            results.append(result)
-            if result.timed_out:
-                # The server is still busy with the abandoned request: wait for it.
-                server.terminate()
-                server.wait(timeout=10)
-                server = start_server(port)
-                anonymous, curator = Client(port), Client(port)
-                curator.log_in(USERNAME, PASSWORD)
-            print(
-                f"  {page.label}: HTTP {sorted(result.statuses)}, p50 {result.p50:.0f} ms, "
-                f"p95 {result.p95:.0f} ms, {sorted(result.queries)} queries",
-                file=sys.stderr,
-            )
+        cookie = log_in(ports["site"])
+        for page in all_pages:  # warm up: connections, caches, the first compilation
+            load(ports[page.server], page, 0.5, args.concurrency, cookie)
+        runs: dict[str, list[Run]] = {page.label: [] for page in all_pages}
+        for number in range(1, args.rounds + 1):
+            for page in all_pages:
+                run = load(ports[page.server], page, args.seconds, args.concurrency, cookie)
+                runs[page.label].append(run)
+                print(
+                    f"round {number}: {page.label}: {run.rate:,.0f} req/s, "
+                    f"p50 {run.percentile(0.5):.1f} ms, statuses {sorted(run.statuses)}",
+                    file=sys.stderr,
+                )
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+        sql_file.unlink(missing_ok=True)
 
-    print(table(results, args.markdown))
-    for note in notes:
-        print(f"note: {note}")
-    slow = [r for r in results if r.p50 > SLOW_MS or r.timed_out]
-    for r in slow:
-        timing = f"timed out after {REQUEST_TIMEOUT} s" if r.timed_out else f"p50 {r.p50:.0f} ms"
-        print(f"slow: {r.page.label} ({r.page.path}) {timing}")
-    errors = [r for r in results if any(status >= 500 for status in r.statuses)]
-    for r in errors:
-        print(f"error: {r.page.label} ({r.page.path}) answered {sorted(r.statuses)}")
+    summary = {page.label: summarise(page, runs[page.label]) for page in all_pages}
+    command = " ".join(["scripts/benchmark.py", *sys.argv[1:]])
+    print(f"- commit: {commit()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"- machine: {machine()}")
+    print(f"- load average before: {started_load}; after: {load_average()}")
+    print(f"- catalog: {catalog} ({database})")
+    print(
+        f"- gunicorn: {args.workers} workers × {args.threads} threads (gthread); "
+        f"{args.concurrency} client connections, {args.rounds} rounds × {args.seconds:g} s "
+        f"per request; cache: {os.environ.get('REDIS_URL') or 'local memory'}"
+    )
+    print(f"- command: `{command}`")
+    print()
+    print(table(all_pages, summary))
 
 
 if __name__ == "__main__":

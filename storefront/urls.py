@@ -16,5 +16,10 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("go/<int:offer_id>/", views.go, name="go"),
     path("sitemap.xml", views.sitemap, name="sitemap"),
+    path(
+        "sitemap-<slug:section>-<int:page>.xml",
+        views.sitemap_section,
+        name="sitemap-section",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -5,19 +5,22 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
+from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.static import serve
 
+from catalog.caching import catalog_version
 from catalog.models import (
     Appearance,
     Artist,
@@ -27,35 +30,50 @@ from catalog.models import (
     Retailer,
     Scene,
     Video,
-    VideoProduct,
 )
 from inspired_site.proxies import client_ip
 
+from . import sitemaps
+from .caching import (
+    COUNT_CACHE_SECONDS,
+    PAGE_CACHE_SECONDS,
+    cached_page,
+    is_shared,
+    store_page,
+)
 from .filters import BrowseFilter
 from .models import FollowedArtist
-from .sitemaps import SITEMAPS
-
-# Anonymous pages change when curators publish; five minutes keeps them fresh enough.
-ANONYMOUS_MAX_AGE = 300
 
 
 class AnonymousCacheMixin:
-    """Let browsers and shared caches keep anonymous visitors' pages for a while.
+    """Serve anonymous visitors' pages from the server-side cache and let browsers and
+    shared caches keep them for a while (see storefront/caching.py).
 
     Pages of signed-in people are private; so is any response that sets a cookie (a CSRF
     token, a session), which a shared cache must never hand to somebody else.
     """
 
     def dispatch(self, request, *args, **kwargs):
+        shared = is_shared(request)
+        if shared:
+            cached = cached_page(request)
+            if cached is not None:
+                return _patch_cache(cached, anonymous=True)
         response = super().dispatch(request, *args, **kwargs)
         if request.method not in ("GET", "HEAD"):
             return response
         # Reading request.user touches the session, so the middleware adds Vary: Cookie.
         anonymous = not request.user.is_authenticated
+
+        def finish(response):
+            if shared:
+                store_page(request, response)
+            return _patch_cache(response, anonymous)
+
         if hasattr(response, "add_post_render_callback"):
-            response.add_post_render_callback(lambda r: _patch_cache(r, anonymous))
+            response.add_post_render_callback(finish)
         else:
-            _patch_cache(response, anonymous)
+            finish(response)
         return response
 
 
@@ -64,14 +82,79 @@ def _patch_cache(response, anonymous):
     if response.status_code != 200 or not anonymous or response.cookies:
         patch_cache_control(response, private=True, no_cache=True)
     else:
-        patch_cache_control(response, public=True, max_age=ANONYMOUS_MAX_AGE)
+        patch_cache_control(response, public=True, max_age=PAGE_CACHE_SECONDS)
     return response
+
+
+def cached_count(key, queryset):
+    """Return a function counting `queryset`, remembered for COUNT_CACHE_SECONDS.
+
+    For the large lists, where counting reads every matching row: the number shown may lag
+    a catalog change by that long, the products listed never do.
+    """
+
+    def count():
+        value = cache.get(key)
+        if value is None:
+            value = queryset.count()
+            cache.set(key, value, COUNT_CACHE_SECONDS)
+        return value
+
+    return count
+
+
+class CountedPaginator(Paginator):
+    """A paginator for the large product lists.
+
+    It is told how to count by the view, where a cheaper query says the same. It reads a
+    page in two steps: the page's ids from the ordering's index first (OFFSET over index
+    entries only), then those rows; in one query MariaDB reads every skipped row in full,
+    2 s for a page deep in browse.
+    """
+
+    def __init__(self, *args, count, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self):
+        return self._count()
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids).order_by()}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def artists_with_videos():
     """Return the artists with at least one published video, by name."""
     published = Video.objects.published().filter(artists=OuterRef("pk"))
     return Artist.objects.filter(Exists(published)).order_by("name")
+
+
+def cached_by_version(name, read):
+    """Return list(read()), kept in the cache until the catalog changes (or for the TTL)."""
+    key = f"{name}:{catalog_version()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(read())
+        cache.set(key, rows, PAGE_CACHE_SECONDS)
+    return rows
+
+
+def artist_choices():
+    """Return (slug, name) of every artist with a published video, for the artist filter.
+
+    Cached under the catalog's version: the EXISTS per artist reads every artist.
+    """
+    return cached_by_version(
+        "artist-choices", lambda: artists_with_videos().values_list("slug", "name")
+    )
 
 
 class HomeView(AnonymousCacheMixin, TemplateView):
@@ -85,7 +168,7 @@ class HomeView(AnonymousCacheMixin, TemplateView):
         videos = Video.objects.published().for_listing()
         context["featured_videos"] = videos.featured().order_by("-release_date", "title")[:6]
         context["newest_videos"] = videos.order_by("-release_date", "title")[:8]
-        context["artists"] = artists_with_videos()[:12]
+        context["artists"] = cached_by_version("home-artists", lambda: artists_with_videos()[:12])
         if self.request.user.is_authenticated:
             context["followed_videos"] = (
                 FollowedArtist.objects.by(self.request.user)
@@ -219,31 +302,23 @@ class ProductDetailView(AnonymousCacheMixin, DetailView):
         context = super().get_context_data(**kwargs)
         product = self.object
         visible_videos = Video.objects.visible_to(self.request.user)
-        shown = VideoProduct.objects.filter(video=OuterRef("pk"), product=product)
-        seen = Appearance.objects.filter(scene__video=OuterRef("pk"), product=product)
         videos = list(
-            visible_videos.filter(Q(Exists(shown)) | Q(Exists(seen)))
-            .for_listing()
-            .order_by("-release_date", "title")
+            visible_videos.showing(product).for_listing().order_by("-release_date", "title")
         )
         video_ids = [video.pk for video in videos]
-        related_shown = VideoProduct.objects.filter(product=OuterRef("pk"), video__in=video_ids)
-        related_seen = Appearance.objects.filter(
-            product=OuterRef("pk"), scene__video__in=video_ids
-        )
         context.update(
             offers=product.listed_offers,
             best_offer=next(iter(product.shoppable_offers), None),
             appearances=(
-                Appearance.objects.filter(product=product, scene__video__in=visible_videos)
+                Appearance.objects.filter(product=product, scene__video__in=video_ids)
                 .select_related("scene__video", "cast_member")
                 .order_by("-scene__video__release_date", "scene__video__title", "scene__start")
             ),
             videos=videos,
             related=(
-                Product.objects.filter(product_type=product.product_type)
+                Product.objects.in_videos(video_ids)
+                .filter(product_type=product.product_type_id)
                 .exclude(pk=product.pk)
-                .filter(Q(Exists(related_shown)) | Q(Exists(related_seen)))
                 .for_listing()
                 .order_by("style__position", "brand", "name")[:8]
                 if video_ids
@@ -257,8 +332,8 @@ class ProductListView(AnonymousCacheMixin, ListView):
     """Browse: the API's product filters, facet counts, sorting and pages.
 
     Context: filter (the bound FilterSet), products (the page), facets (name → list of
-    dicts with slug, name, count, selected), sort, sort_choices, artists (for the artist
-    choice), is_filtered.
+    dicts with slug, name, count, selected), sort, sort_choices, artists ((slug, name) pairs
+    for the artist choice), chosen_artist, is_filtered.
     """
 
     template_name = "storefront/product_list.html"
@@ -271,7 +346,12 @@ class ProductListView(AnonymousCacheMixin, ListView):
         if self.filter.is_bound and not self.filter.is_valid():
             # Bad parameters show the form's errors over an empty list, never a 500.
             return Product.objects.none()
-        return self.filter.qs.for_listing()
+        return self.filter.qs.for_browsing()
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # Counted once per filter for a while: counting reads every matching product.
+        key = f"count:{self.filter.cache_key()}"
+        return CountedPaginator(queryset, per_page, count=cached_count(key, queryset), **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -281,7 +361,8 @@ class ProductListView(AnonymousCacheMixin, ListView):
             facets=self.filter.facets() if valid else {},
             sort=self.filter.sort_value(),
             sort_choices=BrowseFilter.SORT_CHOICES,
-            artists=artists_with_videos().only("slug", "name"),
+            artists=artist_choices(),
+            chosen_artist=self.filter.form["artist"].value() if self.filter.is_bound else "",
             # Filtered lists are near-duplicates of the full one; search engines skip them.
             is_filtered=any(key != "page" for key in self.request.GET),
         )
@@ -349,9 +430,16 @@ class RetailerDetailView(AnonymousCacheMixin, ListView):
         return (
             Product.objects.published()
             .filter(Exists(offered))
-            .for_listing()
-            .order_by("brand", "name")
+            .for_browsing()
+            .order_by("brand", "name", "id")
         )
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # Counted from the retailer's offers (one per product, a constraint): counting the
+        # products above would test every published product of the catalog.
+        offers = Offer.objects.filter(retailer=self.retailer, product__is_published=True)
+        key = f"count:retailer:{self.retailer.pk}"
+        return CountedPaginator(queryset, per_page, count=cached_count(key, offers), **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -436,18 +524,35 @@ def go(request, offer_id):
 # Search engines
 
 
+def _sitemap_response(request, key, render):
+    """Serve sitemap XML from the cache under the catalog's version, rendering it once."""
+    base = f"{request.scheme}://{RequestSite(request).domain}"
+    key = f"sitemap:{catalog_version()}:{base}:{key}"
+    body = cache.get(key)
+    if body is None:
+        body = render(base)
+        if body is None:
+            raise Http404("No such sitemap.")
+        cache.set(key, body, PAGE_CACHE_SECONDS)
+    response = HttpResponse(body, content_type="application/xml")
+    patch_cache_control(response, public=True, max_age=PAGE_CACHE_SECONDS)
+    return response
+
+
 @require_safe
 def sitemap(request):
-    """Serve sitemap.xml with this request's host, not the sites framework's placeholder."""
-    site = RequestSite(request)
-    urls = []
-    for section in SITEMAPS.values():
-        urls.extend(section().get_urls(site=site, protocol=request.scheme))
-    response = TemplateResponse(
-        request, "sitemap.xml", {"urlset": urls}, content_type="application/xml"
+    """Serve the sitemap index, on this request's host (never the sites framework's)."""
+    return _sitemap_response(request, "index", sitemaps.render_index)
+
+
+@require_safe
+def sitemap_section(request, section, page):
+    """Serve one page of a sitemap section (the video sitemap included)."""
+    return _sitemap_response(
+        request,
+        f"{section}:{page}",
+        lambda base: sitemaps.render_section(base, section, page),
     )
-    patch_cache_control(response, public=True, max_age=ANONYMOUS_MAX_AGE)
-    return response
 
 
 @require_safe

@@ -21,7 +21,7 @@ from ..models import (
     VideoSource,
     format_timecode,
 )
-from ..services import set_video_status
+from ..services import set_video_featured, set_video_status
 from ..studio.views import can_use_studio, studio_urls
 from .base import (
     TIMESTAMPS,
@@ -190,11 +190,12 @@ class VideoAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
 
     @admin.action(description="Feature selected videos", permissions=["change"])
     def feature(self, request, queryset):
-        self._report(request, queryset.update(is_featured=True), "featured")
+        self._report(request, set_video_featured(videos=queryset, featured=True), "featured")
 
     @admin.action(description="Stop featuring selected videos", permissions=["change"])
     def unfeature(self, request, queryset):
-        self._report(request, queryset.update(is_featured=False), "no longer featured")
+        count = set_video_featured(videos=queryset, featured=False)
+        self._report(request, count, "no longer featured")
 
 
 @admin.register(VideoSource)

@@ -7,7 +7,6 @@ catalog.filters, validation from the models, multi-row writes from catalog.servi
 import hashlib
 
 from django.contrib.auth.signals import user_logged_in
-from django.db.models import Exists, OuterRef, Q
 from django.http import JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views import defaults
@@ -35,7 +34,6 @@ from catalog.models import (
     Retailer,
     Scene,
     Video,
-    VideoProduct,
     VideoSource,
 )
 
@@ -301,21 +299,13 @@ class ProductViewSet(CatalogViewSet):
         products = visible_products(self.request)
         if self.action == "retrieve":
             return products.for_detail()
-        # Type and style prefetched, not joined: with the joins MariaDB walks the style
-        # index and sorts every product before taking a page.
-        return (
-            products.for_listing().select_related(None).prefetch_related("product_type", "style")
-        )
+        return products.for_browsing()
 
     def get_object(self):
         product = super().get_object()
         if self.action == "retrieve":
-            shown = VideoProduct.objects.filter(product=product, video=OuterRef("pk"))
-            seen = Appearance.objects.filter(product=product, scene__video=OuterRef("pk"))
             product.visible_videos = list(
-                visible_videos(self.request)
-                .filter(Q(Exists(shown)) | Q(Exists(seen)))
-                .order_by("-release_date", "title")
+                visible_videos(self.request).showing(product).order_by("-release_date", "title")
             )
         return product
 

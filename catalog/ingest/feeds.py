@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 import tablib
 
+from ..caching import bump_catalog_version
 from ..models import Offer, Product, ProductStyle, ProductType, Retailer
 from .cells import NameOrSlugIndex, cell_text, default_slug
 from .images import product_image_names, replace_product_images, resolve_images
@@ -208,6 +209,9 @@ class FeedImporter:
             with transaction.atomic():
                 changed = self.write(changed)
                 self.after_write(changed)
+                if changed:
+                    # The bulk writes skip save() and the receivers that do this.
+                    bump_catalog_version()
         for candidate in changed:
             if candidate.is_new:
                 self.summary.created += 1
@@ -370,6 +374,12 @@ class OfferFeed(FeedImporter):
             update_fields=[*self.columns.values(), "updated_at"],
             **target,
         )
+
+    def after_write(self, candidates) -> None:
+        # The upsert skips save(), so the from prices are refreshed here, in the batch's
+        # transaction.
+        product_ids = {c.instance.product_id for c in candidates}
+        Product.objects.filter(pk__in=product_ids).refresh_prices()
 
 
 class ProductFeed(FeedImporter):

@@ -91,6 +91,14 @@ class OfferQuerySet(TimeStampedQuerySet):
         """Return offers whose link passed its last checks (hidden after repeated failures)."""
         return self.filter(failed_checks__lt=settings.CATALOG_OFFER_MAX_FAILED_CHECKS)
 
+    def buyable(self):
+        """Return offers a shopper can buy: healthy links to items in stock or of unknown
+        availability ("unknown" is not "out of stock"). The from price is taken from these.
+        """
+        return self.healthy().filter(
+            availability__in=[Offer.Availability.IN_STOCK, Offer.Availability.UNKNOWN]
+        )
+
     def shoppable(self):
         """Return offers shoppers can act on now: healthy links to items in stock."""
         return self.healthy().filter(availability=Offer.Availability.IN_STOCK)

@@ -1,11 +1,14 @@
 """Products, their types, styles and pictures, and the rule that makes a product public."""
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from simple_history.models import HistoricalRecords
 
+from ..caching import bump_catalog_version
 from ..validators import validate_gtin
 from .base import SlugKeyedQuerySet, TimeStampedModel, TimeStampedQuerySet
 from .videos import Appearance, Video, VideoProduct
@@ -101,9 +104,68 @@ class ProductQuerySet(TimeStampedQuerySet):
             .exclude(published)
             .update(is_published=False, **unchanged)
         )
+        if shown + hidden:
+            bump_catalog_version()
         return shown + hidden
 
     refresh_published.alters_data = True
+
+    def refresh_prices(self) -> int:
+        """Recompute the stored from price of these products from their offers; return the changes.
+
+        The from price is the cheapest buyable offer (`OfferQuerySet.buyable()`) in the
+        site's currency; only where there is none, the cheapest buyable offer in another
+        currency; none at all leaves it empty. `price_rank` says which of the three it is,
+        so that price sorts and filters are an index range scan. One UPDATE that writes
+        only the rows whose stored values are wrong, leaving `updated_at` alone.
+        """
+        from .offers import Offer  # offers.py builds on products.py
+
+        buyable = Offer.objects.buyable().filter(product=OuterRef("pk"))
+        cheapest = buyable.by_price()
+        price = Subquery(cheapest.values("price")[:1])
+        currency = Coalesce(Subquery(cheapest.values("currency")[:1]), Value(""))
+        rank = Case(
+            When(Exists(buyable.filter(currency=settings.CATALOG_CURRENCY)), then=Value(0)),
+            When(Exists(buyable), then=Value(1)),
+            default=Value(Product.PriceRank.NONE),
+            output_field=models.PositiveSmallIntegerField(),
+        )
+        stale = self.alias(fresh_price=price, fresh_currency=currency, fresh_rank=rank).exclude(
+            Q(price_rank=F("fresh_rank"), from_currency=F("fresh_currency"))
+            & (Q(from_price=F("fresh_price")) | Q(from_price__isnull=True, fresh_price=None))
+        )
+        changed = stale.update(
+            from_price=price, from_currency=currency, price_rank=rank, updated_at=F("updated_at")
+        )
+        if changed:
+            bump_catalog_version()
+        return changed
+
+    refresh_prices.alters_data = True
+
+    def by_price(self, descending=False):
+        """Order by from price: the site's currency first, other currencies next, none last."""
+        if descending:
+            return self.order_by("price_rank", F("from_price").desc(), "-id")
+        return self.order_by("price_rank", "from_price", "id")
+
+    def priced_between(self, low=None, high=None, currency=None):
+        """Return products whose from price is in [low, high], in `currency` when given."""
+        if currency == settings.CATALOG_CURRENCY:
+            ranks = [Product.PriceRank.SITE_CURRENCY]
+        elif currency:
+            ranks = [Product.PriceRank.OTHER_CURRENCY]
+        else:
+            ranks = [Product.PriceRank.SITE_CURRENCY, Product.PriceRank.OTHER_CURRENCY]
+        queryset = self.filter(price_rank__in=ranks)
+        if currency:
+            queryset = queryset.filter(from_currency=currency)
+        if low is not None:
+            queryset = queryset.filter(from_price__gte=low)
+        if high is not None:
+            queryset = queryset.filter(from_price__lte=high)
+        return queryset
 
     def visible_to(self, user):
         """Return every product for staff, the published ones for everybody else."""
@@ -113,9 +175,18 @@ class ProductQuerySet(TimeStampedQuerySet):
 
     def in_video(self, video):
         """Return every product of a video, shown with it or seen in one of its scenes."""
-        shown = VideoProduct.objects.filter(product=OuterRef("pk"), video=video)
-        seen = Appearance.objects.filter(product=OuterRef("pk"), scene__video=video)
-        return self.filter(Q(Exists(shown)) | Q(Exists(seen)))
+        return self.in_videos([video])
+
+    def in_videos(self, videos):
+        """Return the products shown with, or seen in a scene of, any of `videos`.
+
+        Reads the videos' own rows first (their video products and their scenes'
+        appearances, both indexed by video; one query) and narrows to those primary keys.
+        Any form that leaves the choice to the database (EXISTS per product, IN or OR'ed
+        IN subqueries) makes MariaDB read every product of the catalog.
+        """
+        video_ids = videos.values("pk") if isinstance(videos, models.QuerySet) else videos
+        return self.filter(pk__in=sorted(product_ids_in_videos(video_ids)))
 
     def for_listing(self):
         """Load a product card: type, style, first image and healthy offers by price."""
@@ -129,6 +200,14 @@ class ProductQuerySet(TimeStampedQuerySet):
                 to_attr="shoppable_offers",
             ),
         )
+
+    def for_browsing(self):
+        """Load product cards for a page of a large list (browse, a retailer, the API).
+
+        Type and style are prefetched, not joined: with the joins MariaDB starts from the
+        three styles and sorts every product of the catalog before taking a page.
+        """
+        return self.for_listing().select_related(None).prefetch_related("product_type", "style")
 
     def for_detail(self):
         """Load a product page: everything of a card plus every offer."""
@@ -162,6 +241,12 @@ class Product(TimeStampedModel):
         ProductType, on_delete=models.PROTECT, related_name="products", verbose_name="type"
     )
     style = models.ForeignKey(ProductStyle, on_delete=models.PROTECT, related_name="products")
+
+    class PriceRank(models.IntegerChoices):
+        SITE_CURRENCY = 0, "In the site's currency"
+        OTHER_CURRENCY = 1, "In another currency only"
+        NONE = 2, "No buyable offer"
+
     # db_default too, for the raw SQL writers (generate_catalog) that leave the column out.
     is_published = models.BooleanField(
         "published",
@@ -170,9 +255,34 @@ class Product(TimeStampedModel):
         editable=False,
         help_text="Shown with, or seen in a scene of, a published video. Kept by the catalog.",
     )
+    # The from price: kept by the catalog from the offers (ProductQuerySet.refresh_prices).
+    from_price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The cheapest buyable offer, in the site's currency where there is one.",
+    )
+    from_currency = models.CharField(
+        max_length=3, blank=True, default="", db_default="", editable=False
+    )
+    price_rank = models.PositiveSmallIntegerField(
+        choices=PriceRank,
+        default=PriceRank.NONE,
+        db_default=PriceRank.NONE,
+        editable=False,
+        help_text="Sorts site-currency from prices first, other currencies next, none last.",
+    )
 
     objects = ProductQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["is_published"])
+    # The derived columns are kept by the catalog, not edited: no history of them.
+    history = HistoricalRecords(
+        excluded_fields=["is_published", "from_price", "from_currency", "price_rank"]
+    )
+
+    # Kept by the catalog (refresh_published(), refresh_prices()), never saved from a form.
+    DERIVED_FIELDS = ("is_published", "from_price", "from_currency", "price_rank")
 
     class Meta:
         ordering = ["brand", "name"]
@@ -189,22 +299,31 @@ class Product(TimeStampedModel):
             models.Index(fields=["is_published", "id"], name="catalog_product_pub_id"),
             models.Index(fields=["is_published", "product_type"], name="catalog_product_pub_type"),
             models.Index(fields=["is_published", "style"], name="catalog_product_pub_style"),
+            # Price sorts and ranges: an index range scan in either direction.
+            models.Index(
+                fields=["is_published", "price_rank", "from_price", "id"],
+                name="catalog_product_pub_price",
+            ),
+            models.Index(
+                fields=["is_published", "price_rank", "-from_price", "-id"],
+                name="catalog_product_pub_price_desc",
+            ),
         ]
 
     def __str__(self):
         return f"{self.brand} {self.name}"
 
     def save(self, **kwargs):
-        """Save every field but `is_published`, which `refresh_published()` alone writes.
+        """Save every field but the derived ones, which the catalog alone writes.
 
-        An instance loaded before its video was published holds a stale flag; saving it
-        must not put that back.
+        An instance loaded before its video was published, or before an offer changed,
+        holds stale values; saving it must not put them back.
         """
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "is_published"
+                if not field.primary_key and field.name not in self.DERIVED_FIELDS
             ]
         super().save(**kwargs)
 

@@ -56,6 +56,17 @@ class VideoQuerySet(SlugKeyedQuerySet):
             return self
         return self.published()
 
+    def showing(self, product):
+        """Return the videos a product is shown with or seen in, from the product's own rows.
+
+        One query for the ids (both tables are indexed by product), then a primary-key
+        lookup: an EXISTS per video would read every video of the catalog.
+        """
+        shown = VideoProduct.objects.filter(product=product).values_list("video_id")
+        seen = Appearance.objects.filter(product=product).values_list("scene__video_id")
+        video_ids = {video_id for (video_id,) in shown.order_by().union(seen.order_by())}
+        return self.filter(pk__in=sorted(video_ids))
+
     def for_listing(self):
         """Load what a video card shows: its artists."""
         return self.prefetch_related(Prefetch("artists", queryset=Artist.objects.order_by("name")))
@@ -113,7 +124,10 @@ class Video(TimeStampedModel):
         ordering = ["-release_date", "title"]
         permissions = [("publish_video", "Can publish videos (reviewers)")]
         indexes = [
-            models.Index(fields=["status", "-release_date"], name="catalog_video_status_release"),
+            # The newest published videos (home, the video list) in index order, no sort.
+            models.Index(
+                fields=["status", "-release_date", "title"], name="catalog_video_status_newest"
+            ),
             models.Index(fields=["status", "is_featured"], name="catalog_video_status_featured"),
             models.Index(fields=["title"], name="catalog_video_title"),
             # Staff lists skip the status filter, so they need release date on its own.

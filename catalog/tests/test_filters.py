@@ -91,16 +91,17 @@ def test_product_filter_hides_draft_videos_from_the_public():
     assert len(filtered(ProductFilter, {"video": draft.slug}, user=staff)) == 1
 
 
-def test_product_filter_price_range_applies_to_one_offer_in_the_currency():
+def test_product_filter_price_range_applies_to_the_from_price_in_its_currency():
     cheap_usd = OfferFactory(price=Decimal("10.00"), currency="USD").product
     dear_eur = OfferFactory(price=Decimal("90.00"), currency="EUR").product
     assert filtered(ProductFilter, {"min_price": "5", "max_price": "20"}) == {cheap_usd}
     assert filtered(ProductFilter, {"min_price": "50"}) == {dear_eur}
     assert filtered(ProductFilter, {"max_price": "100", "currency": "EUR"}) == {dear_eur}
-    # The retailer and the price describe the same offer.
+    # The range is the from price's (the cards' price), whichever retailer sells it.
     retailer = RetailerFactory()
     OfferFactory(product=cheap_usd, retailer=retailer, price=Decimal("60.00"))
-    assert filtered(ProductFilter, {"retailer": retailer.slug, "max_price": "20"}) == set()
+    assert filtered(ProductFilter, {"retailer": retailer.slug, "max_price": "20"}) == {cheap_usd}
+    assert filtered(ProductFilter, {"retailer": retailer.slug, "min_price": "50"}) == set()
 
 
 def test_product_filter_in_stock_means_a_shoppable_offer():

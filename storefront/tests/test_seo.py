@@ -17,6 +17,7 @@ from catalog.tests.factories import (
     VideoProductFactory,
     VideoSourceFactory,
 )
+from storefront import sitemaps
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +114,23 @@ def test_share_links_on_video_and_product_pages(client):
         assert "mailto:?subject=" in html
 
 
+def sitemap_text(client, host=HOST):
+    """The sitemap index and every section it lists, as one text."""
+    index = client.get(reverse("storefront:sitemap"), HTTP_HOST=host)
+    assert index.status_code == 200
+    assert index["Content-Type"] == "application/xml"
+    assert index.text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    assert "<sitemapindex" in index.text
+    bodies = [index.text]
+    for location in re.findall(r"<loc>([^<]+)</loc>", index.text):
+        assert location.startswith(f"http://{host}/sitemap-")
+        section = client.get(location.removeprefix(f"http://{host}"), HTTP_HOST=host)
+        assert section.status_code == 200
+        assert section["Content-Type"] == "application/xml"
+        bodies.append(section.text)
+    return "\n".join(bodies)
+
+
 def test_sitemap_lists_published_pages_on_the_requested_host(client):
     artist = ArtistFactory()
     video = VideoFactory(artists=[artist])
@@ -122,16 +140,72 @@ def test_sitemap_lists_published_pages_on_the_requested_host(client):
     hidden_product = ProductFactory()
     VideoProductFactory(video=draft, product=hidden_product)
 
-    response = client.get(reverse("storefront:sitemap"), HTTP_HOST=HOST)
+    body = sitemap_text(client)
 
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/xml"
-    body = response.text
     for obj in [artist, video, product]:
         assert f"<loc>http://{HOST}{obj.get_absolute_url()}</loc>" in body
     assert draft.get_absolute_url() not in body
     assert hidden_product.get_absolute_url() not in body
     assert "example.com" not in body
+
+
+def test_sitemap_sections_are_paged(client, monkeypatch):
+    monkeypatch.setattr(sitemaps, "PAGE_SIZE", 2)
+    products = []
+    for _ in range(5):
+        product = ProductFactory()
+        VideoProductFactory(video=VideoFactory(), product=product)
+        products.append(product)
+
+    index = client.get(reverse("storefront:sitemap"), HTTP_HOST=HOST).text
+    pages = [reverse("storefront:sitemap-section", args=["products", page]) for page in (1, 2, 3)]
+    assert all(f"http://{HOST}{page}</loc>" in index for page in pages)
+    third = client.get(pages[2], HTTP_HOST=HOST).text
+    assert third.count("<url>") == 1
+    assert products[-1].get_absolute_url() in third
+    missing = reverse("storefront:sitemap-section", args=["products", 4])
+    assert client.get(missing, HTTP_HOST=HOST).status_code == 404
+    unknown = reverse("storefront:sitemap-section", args=["nothing", 1])
+    assert client.get(unknown, HTTP_HOST=HOST).status_code == 404
+
+
+def test_video_sitemap_carries_googles_video_extension(client):
+    video = VideoFactory(
+        title="Rain & Shine",
+        description="The official video.",
+        thumbnail="videos/rain.jpg",
+        duration=timedelta(minutes=3, seconds=25),
+    )
+    VideoSourceFactory(video=video, provider="youtube", external_id="dQw4w9WgXcQ")
+    VideoFactory(thumbnail="videos/alone.jpg")  # no source: Google would refuse it
+    VideoFactory(draft=True, thumbnail="videos/draft.jpg")
+
+    response = client.get(reverse("storefront:sitemap-section", args=["video", 1]), HTTP_HOST=HOST)
+
+    assert response.status_code == 200
+    body = response.text
+    assert 'xmlns:video="http://www.google.com/schemas/sitemap-video/1.1"' in body
+    assert body.count("<video:video>") == 1
+    assert f"<loc>http://{HOST}{video.get_absolute_url()}</loc>" in body
+    assert "<video:title>Rain &amp; Shine</video:title>" in body
+    assert "<video:description>The official video.</video:description>" in body
+    assert f"<video:thumbnail_loc>http://{HOST}/media/videos/rain.jpg" in body
+    assert "<video:player_loc>https://www.youtube.com/embed/dQw4w9WgXcQ</video:player_loc>" in (
+        body
+    )
+    assert "<video:duration>205</video:duration>" in body
+
+
+def test_sitemap_is_cached_until_the_catalog_changes(client, django_assert_num_queries):
+    product = ProductFactory()
+    VideoProductFactory(video=VideoFactory(), product=product)
+    section = reverse("storefront:sitemap-section", args=["products", 1])
+    client.get(section, HTTP_HOST=HOST)
+    with django_assert_num_queries(0):
+        assert client.get(section, HTTP_HOST=HOST).status_code == 200
+    other = ProductFactory()
+    VideoProductFactory(video=VideoFactory(), product=other)
+    assert other.get_absolute_url() in client.get(section, HTTP_HOST=HOST).text
 
 
 def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_off_the_click_out(client):
@@ -160,3 +234,18 @@ def test_every_image_has_alt_text(client):
         images = re.findall(r"<img\b[^>]*>", html)
         assert images or url == reverse("storefront:home")
         assert all(re.search(r'\salt="[^"]+"', tag) for tag in images), url
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_sitemap_query_counts_are_constant(client, django_assert_num_queries, count):
+    for _ in range(count):
+        VideoSourceFactory(video=VideoFactory(artists=[ArtistFactory()], thumbnail="v.jpg"))
+        VideoProductFactory(video=VideoFactory(), product=ProductFactory())
+    index = reverse("storefront:sitemap")
+    # a count per section: artists, videos, products, retailers, the video sitemap
+    with django_assert_num_queries(5):
+        client.get(index, HTTP_HOST=HOST)
+    for section, queries in [("products", 1), ("artists", 1), ("video", 2)]:
+        with django_assert_num_queries(queries):
+            page = reverse("storefront:sitemap-section", args=[section, 1])
+            assert client.get(page, HTTP_HOST=HOST).status_code == 200

@@ -248,8 +248,9 @@ def test_draft_video_is_404_for_the_public_and_visible_to_staff(client, staff_us
 def test_video_page_query_count_is_constant(client, django_assert_num_queries, scenes):
     video, _ = make_shoppable_video(scenes=scenes)
 
-    # video, artists, sources, scenes, scene cast, appearances, products, images, offers
-    with django_assert_num_queries(9):
+    # video, artists, sources, scenes, scene cast, appearances, the video's product ids,
+    # products, images, offers
+    with django_assert_num_queries(10):
         response = client.get(video.get_absolute_url())
 
     assert len(response.context["scenes"]) == scenes
@@ -309,9 +310,10 @@ def test_product_page_query_count_is_constant(client, django_assert_num_queries,
     for other in products[1:]:
         AppearanceFactory(scene=product.appearances.get().scene, product=other)
 
-    # product, images, shoppable offers, listed offers, videos, their artists,
-    # appearances, related, related images, related offers
-    with django_assert_num_queries(10):
+    # product, images, shoppable offers, listed offers, the product's video ids, videos,
+    # their artists, appearances, the videos' product ids, related, related images,
+    # related offers
+    with django_assert_num_queries(12):
         response = client.get(product.get_absolute_url())
 
     assert len(response.context["offers"]) == count + 2
@@ -405,8 +407,9 @@ def test_browse_paginates(client):
 def test_browse_query_count_is_constant(client, django_assert_num_queries, count):
     make_shoppable_video(scenes=count, per_scene=1)
 
-    # count, page, images, offers, four facets, the artist choice
-    with django_assert_num_queries(9):
+    # count, the page's ids, page, types, styles, images, offers, four facets, the artist
+    # choice
+    with django_assert_num_queries(12):
         response = client.get(reverse("storefront:product-list"))
 
     assert len(response.context["products"]) == count
@@ -470,8 +473,8 @@ def test_retailer_page_query_count_is_constant(client, django_assert_num_queries
     for product in products:
         OfferFactory(product=product, retailer=retailer)
 
-    # retailer, count, page, images, offers
-    with django_assert_num_queries(5):
+    # retailer, count, the page's ids, page, types, styles, images, offers
+    with django_assert_num_queries(8):
         response = client.get(retailer.get_absolute_url())
 
     assert len(response.context["products"]) == count
@@ -560,3 +563,16 @@ def test_static_files_are_served_compressed_with_long_cache_lifetimes(rf, settin
         assert response["Content-Encoding"] == "gzip"
         assert "immutable" in response["Cache-Control"]
         assert "max-age=315360000" in response["Cache-Control"]
+
+
+def test_browse_pages_keep_the_sort_order_across_pages(client):
+    products = [AppearanceFactory().product for _ in range(27)]
+    for number, product in enumerate(products):
+        OfferFactory(product=product, price=Decimal(100 - number))
+    url = reverse("storefront:product-list")
+
+    first = client.get(url, {"sort": "price"}).context["products"]
+    second = client.get(url, {"sort": "price", "page": 2}).context["products"]
+
+    assert [p.pk for p in [*first, *second]] == [p.pk for p in reversed(products)]
+    assert client.get(url, {"sort": "price", "page": 3}).status_code == 404

@@ -45,8 +45,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         copied, kept = copy_demo_media(demo_media_root())
         call_command("loaddata", FIXTURE, verbosity=0)
-        # loaddata saves raw rows, which the published-flag receivers skip.
+        # loaddata saves raw rows, which the receivers of the derived columns skip.
         Product.objects.refresh_published()
+        Product.objects.refresh_prices()
         self.stdout.write(
             self.style.SUCCESS("Loaded the demo catalog: ")
             + f"{Video.objects.count()} videos, {Scene.objects.count()} scenes, "

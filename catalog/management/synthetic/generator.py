@@ -130,8 +130,9 @@ class SyntheticCatalog:
             self.make_offers()
             self.make_video_products()
             self.make_appearances()
-        # The rows went in as raw SQL, past the receivers that keep the flag.
+        # The rows went in as raw SQL, past the receivers that keep the flag and prices.
         Product.objects.refresh_published()
+        Product.objects.refresh_prices()
         self.progress.finish()
         return self.reports
 
