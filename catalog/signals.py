@@ -1,4 +1,4 @@
-"""Keep `Product.is_published` in step with the rows it is derived from.
+"""Keep `Product.is_published` and the search texts in step with the rows they come from.
 
 The flag is a stored copy of `product_is_published()`, so it changes when a video is
 published or unpublished, a scene moves to another video, or an appearance or a product
@@ -9,7 +9,13 @@ so the receivers on the rows that name a product see them all.
 Receivers are the one home for this because every writer (admin forms and inlines, the
 API, the import resources, the shell) goes through save() and delete(). The writers that
 bypass them refresh for themselves: `set_video_status()` (a bulk UPDATE of the status),
-and load_demo and generate_catalog (raw rows; raw saves are skipped here).
+the product feed's bulk path, and load_demo and generate_catalog (raw rows; raw saves
+are skipped here).
+
+The stored search text (`catalog/search.py`) of a product holds the titles of its
+published videos and their artists' names, so it follows the same rows as the flag,
+plus renames: of the product's type or style, of a video, of an artist, and a video's
+artists changing.
 """
 
 from django.db.models import QuerySet
@@ -21,23 +27,39 @@ from django.db.models.signals import (
     pre_save,
 )
 
-from .models import Appearance, Product, Scene, Video, VideoProduct, product_ids_in_videos
+from .models import (
+    Appearance,
+    Artist,
+    Product,
+    ProductStyle,
+    ProductType,
+    Scene,
+    Video,
+    VideoProduct,
+    product_ids_in_videos,
+)
 
 # The fields whose old values decide what to refresh, per model.
 TRACKED = {
-    Video: ("status",),
+    Video: ("status", "title"),
     Scene: ("video",),
     Appearance: ("product", "scene"),
     VideoProduct: ("product", "video"),
+    Artist: ("name",),
+    ProductType: ("name",),
+    ProductStyle: ("name",),
 }
 BEFORE = "_published_flag_before"
 PRODUCTS_OF_DELETED = "_published_flag_products"
+VIDEOS_OF_ARTIST = "_search_video_ids"
 
 
 def refresh_products(product_ids) -> None:
     product_ids = {product_id for product_id in product_ids if product_id is not None}
     if product_ids:
-        Product.objects.filter(pk__in=product_ids).refresh_published()
+        products = Product.objects.filter(pk__in=product_ids)
+        products.refresh_published()
+        products.refresh_search()
 
 
 def read_row_before_save(sender, instance, raw, update_fields, **kwargs):
@@ -68,9 +90,17 @@ def changed_columns(instance) -> dict:
 
 
 def video_saved(sender, instance, created, raw, **kwargs):
+    changed = changed_columns(instance)
+    if raw:
+        return
+    Video.objects.filter(pk=instance.pk).refresh_search()
     # A new video has no scenes or products yet; they refresh when they are added.
-    if "status" in changed_columns(instance) and not (raw or created):
+    if created:
+        return
+    if "status" in changed:
         refresh_products(product_ids_in_videos([instance.pk]))
+    elif "title" in changed and instance.is_published:
+        Product.objects.filter(pk__in=product_ids_in_videos([instance.pk])).refresh_search()
 
 
 def scene_saved(sender, instance, created, raw, **kwargs):
@@ -122,6 +152,61 @@ def video_products_added(sender, instance, action, reverse, pk_set, **kwargs):
         refresh_products({instance.pk} if reverse else pk_set)
 
 
+# Search texts
+
+
+def refresh_videos_search(video_ids) -> None:
+    """Refresh these videos' search texts and those of their products."""
+    video_ids = set(video_ids)
+    if video_ids:
+        Video.objects.filter(pk__in=video_ids).refresh_search()
+        Product.objects.filter(pk__in=product_ids_in_videos(video_ids)).refresh_search()
+
+
+def product_saved(sender, instance, raw, **kwargs):
+    if not raw:
+        Product.objects.filter(pk=instance.pk).refresh_search()
+
+
+def artist_saved(sender, instance, created, raw, **kwargs):
+    changed = changed_columns(instance)
+    if raw:
+        return
+    Artist.objects.filter(pk=instance.pk).refresh_search()
+    if "name" in changed and not created:
+        refresh_videos_search(instance.videos.values_list("pk", flat=True))
+
+
+def artist_deleting(sender, instance, **kwargs):
+    # Its rows in the videos' artists go without an m2m_changed signal.
+    instance.__dict__[VIDEOS_OF_ARTIST] = list(instance.videos.values_list("pk", flat=True))
+
+
+def artist_deleted(sender, instance, **kwargs):
+    refresh_videos_search(instance.__dict__.pop(VIDEOS_OF_ARTIST, ()))
+
+
+def video_artists_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A video's artists changed, from either side: `video.artists` or `artist.videos`."""
+    if action == "pre_clear" and reverse:
+        instance.__dict__[VIDEOS_OF_ARTIST] = list(instance.videos.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        if not reverse:
+            video_ids = [instance.pk]
+        elif action == "post_clear":
+            video_ids = instance.__dict__.pop(VIDEOS_OF_ARTIST, ())
+        else:
+            video_ids = pk_set
+        refresh_videos_search(video_ids)
+
+
+def product_kind_saved(sender, instance, created, raw, **kwargs):
+    """A type or a style renamed: its products' texts hold its name."""
+    if "name" in changed_columns(instance) and not (raw or created):
+        field = "product_type" if sender is ProductType else "style"
+        Product.objects.filter(**{field: instance}).refresh_search()
+
+
 def connect() -> None:
     for model in TRACKED:
         pre_save.connect(
@@ -146,3 +231,12 @@ def connect() -> None:
     m2m_changed.connect(
         video_products_added, sender=VideoProduct, dispatch_uid="published_flag_m2m"
     )
+    post_save.connect(product_saved, sender=Product, dispatch_uid="search_product")
+    post_save.connect(artist_saved, sender=Artist, dispatch_uid="search_artist")
+    pre_delete.connect(artist_deleting, sender=Artist, dispatch_uid="search_artist_deleting")
+    post_delete.connect(artist_deleted, sender=Artist, dispatch_uid="search_artist_deleted")
+    m2m_changed.connect(
+        video_artists_changed, sender=Video.artists.through, dispatch_uid="search_video_artists"
+    )
+    for model in (ProductType, ProductStyle):
+        post_save.connect(product_kind_saved, sender=model, dispatch_uid=f"search_kind_{model}")

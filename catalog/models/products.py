@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from simple_history.models import HistoricalRecords
 
+from ..search import SearchableQuerySet, search_text_field
 from ..validators import validate_gtin
 from .base import SlugKeyedQuerySet, TimeStampedModel, TimeStampedQuerySet
 from .videos import Appearance, Video, VideoProduct
@@ -82,7 +83,10 @@ def of_published_product(product_ref="product_id"):
     return Exists(Product.objects.filter(pk=OuterRef(product_ref), is_published=True))
 
 
-class ProductQuerySet(TimeStampedQuerySet):
+DERIVED_FIELDS = {"is_published", "search_text"}
+
+
+class ProductQuerySet(SearchableQuerySet, TimeStampedQuerySet):
     def published(self):
         """Return products that appear in at least one published video."""
         return self.filter(is_published=True)
@@ -170,9 +174,10 @@ class Product(TimeStampedModel):
         editable=False,
         help_text="Shown with, or seen in a scene of, a published video. Kept by the catalog.",
     )
+    search_text = search_text_field()
 
     objects = ProductQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["is_published"])
+    history = HistoricalRecords(excluded_fields=["is_published", "search_text"])
 
     class Meta:
         ordering = ["brand", "name"]
@@ -195,7 +200,8 @@ class Product(TimeStampedModel):
         return f"{self.brand} {self.name}"
 
     def save(self, **kwargs):
-        """Save every field but `is_published`, which `refresh_published()` alone writes.
+        """Save every field but the derived ones, `is_published` and `search_text`, which
+        `refresh_published()` and `refresh_search()` alone write.
 
         An instance loaded before its video was published holds a stale flag; saving it
         must not put that back.
@@ -204,7 +210,7 @@ class Product(TimeStampedModel):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "is_published"
+                if not field.primary_key and field.name not in DERIVED_FIELDS
             ]
         super().save(**kwargs)
 

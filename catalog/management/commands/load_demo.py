@@ -6,6 +6,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from catalog import search
 from catalog.models import Appearance, Artist, Offer, Product, Retailer, Scene, Video
 
 FIXTURE = "demo_catalog"
@@ -45,8 +46,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         copied, kept = copy_demo_media(demo_media_root())
         call_command("loaddata", FIXTURE, verbosity=0)
-        # loaddata saves raw rows, which the published-flag receivers skip.
+        # loaddata saves raw rows, which the published-flag and search receivers skip.
         Product.objects.refresh_published()
+        search.rebuild()
         self.stdout.write(
             self.style.SUCCESS("Loaded the demo catalog: ")
             + f"{Video.objects.count()} videos, {Scene.objects.count()} scenes, "
