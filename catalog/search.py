@@ -234,6 +234,19 @@ class SearchableQuerySet(models.QuerySet):
             .order_by("-search_rank", "pk")
         )
 
+    def search_ids(self, query: str, start: int, stop: int) -> list[int]:
+        """Return the ids of the best matches from `start` to `stop`, best first.
+
+        A narrow query: the database ranks and sorts ids alone, not whole rows with their
+        joins and long texts. Load the rows with `in_order_of()`.
+        """
+        return list(self.search(query).values_list("pk", flat=True)[start:stop])
+
+    def in_order_of(self, ids) -> list:
+        """Return the rows with these ids (those this queryset holds) in the ids' order."""
+        rows = {row.pk: row for row in self.filter(pk__in=ids)} if ids else {}
+        return [rows[pk] for pk in ids if pk in rows]
+
     def refresh_search(self) -> int:
         """Recompute the stored search text of these rows; return how many changed."""
         ids = list(self.order_by().values_list("pk", flat=True))

@@ -27,6 +27,7 @@ from django.db.models.signals import (
     pre_save,
 )
 
+from . import search
 from .models import (
     Appearance,
     Artist,
@@ -41,17 +42,19 @@ from .models import (
 
 # The fields whose old values decide what to refresh, per model.
 TRACKED = {
-    Video: ("status", "title"),
+    Video: ("status", "title", "description"),
     Scene: ("video",),
     Appearance: ("product", "scene"),
     VideoProduct: ("product", "video"),
-    Artist: ("name",),
+    Artist: ("name", "first_name", "last_name"),
     ProductType: ("name",),
     ProductStyle: ("name",),
 }
 BEFORE = "_published_flag_before"
 PRODUCTS_OF_DELETED = "_published_flag_products"
 VIDEOS_OF_ARTIST = "_search_video_ids"
+# loaddata sets a raw row's many-to-many fields after saving it, sending m2m_changed.
+RAW_SAVE = "_saved_raw"
 
 
 def refresh_products(product_ids) -> None:
@@ -71,6 +74,7 @@ def read_row_before_save(sender, instance, raw, update_fields, **kwargs):
     a tracked column.
     """
     instance.__dict__.pop(BEFORE, None)
+    instance.__dict__[RAW_SAVE] = raw
     if raw or instance._state.adding:
         return
     fields = [sender._meta.get_field(name) for name in TRACKED[sender]]
@@ -93,7 +97,8 @@ def video_saved(sender, instance, created, raw, **kwargs):
     changed = changed_columns(instance)
     if raw:
         return
-    Video.objects.filter(pk=instance.pk).refresh_search()
+    if created or {"title", "description"} & changed.keys():
+        search.refresh(Video, [instance.pk])
     # A new video has no scenes or products yet; they refresh when they are added.
     if created:
         return
@@ -159,20 +164,20 @@ def refresh_videos_search(video_ids) -> None:
     """Refresh these videos' search texts and those of their products."""
     video_ids = set(video_ids)
     if video_ids:
-        Video.objects.filter(pk__in=video_ids).refresh_search()
-        Product.objects.filter(pk__in=product_ids_in_videos(video_ids)).refresh_search()
+        search.refresh(Video, video_ids)
+        search.refresh(Product, product_ids_in_videos(video_ids))
 
 
 def product_saved(sender, instance, raw, **kwargs):
     if not raw:
-        Product.objects.filter(pk=instance.pk).refresh_search()
+        search.refresh(Product, [instance.pk])
 
 
 def artist_saved(sender, instance, created, raw, **kwargs):
     changed = changed_columns(instance)
-    if raw:
+    if raw or not (created or changed):
         return
-    Artist.objects.filter(pk=instance.pk).refresh_search()
+    search.refresh(Artist, [instance.pk])
     if "name" in changed and not created:
         refresh_videos_search(instance.videos.values_list("pk", flat=True))
 
@@ -188,6 +193,8 @@ def artist_deleted(sender, instance, **kwargs):
 
 def video_artists_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """A video's artists changed, from either side: `video.artists` or `artist.videos`."""
+    if not reverse and instance.__dict__.get(RAW_SAVE):
+        return  # a fixture's row: whoever loads raw rows refreshes for themselves
     if action == "pre_clear" and reverse:
         instance.__dict__[VIDEOS_OF_ARTIST] = list(instance.videos.values_list("pk", flat=True))
     elif action in ("post_add", "post_remove", "post_clear"):

@@ -303,7 +303,7 @@ class SearchView(AnonymousCacheMixin, TemplateView):
 
     Context: form, query, artists and videos (the best few, on the first page), products
     (a page), page, has_next; where there is no query or nothing matches, suggestions:
-    popular_videos, popular_artists (theirs) and popular_products (their looks).
+    popular_videos (featured), popular_artists (theirs) and popular_products (their looks).
     """
 
     template_name = "storefront/search.html"
@@ -324,11 +324,8 @@ class SearchView(AnonymousCacheMixin, TemplateView):
                 videos = list(Video.objects.published().search(query).for_listing()[: self.limit])
             start = (page - 1) * self.per_page
             # One more than a page tells whether there is a next one, without a count.
-            products = list(
-                Product.objects.published()
-                .search(query)
-                .for_listing()[start : start + self.per_page + 1]
-            )
+            ids = Product.objects.published().search_ids(query, start, start + self.per_page + 1)
+            products = Product.objects.for_listing().in_order_of(ids)
         context.update(
             form=form,
             query=query,
@@ -343,7 +340,13 @@ class SearchView(AnonymousCacheMixin, TemplateView):
         return context
 
     def suggestions(self):
-        videos = list(Video.objects.published().popular().for_listing()[: self.suggested])
+        """The curators' featured videos, newest first, their artists and their looks."""
+        videos = list(
+            Video.objects.published()
+            .featured()
+            .for_listing()
+            .order_by("-release_date", "title")[: self.suggested]
+        )
         artists = {artist.pk: artist for video in videos for artist in video.artists.all()}
         product_ids = product_ids_in_videos([video.pk for video in videos])
         return {

@@ -56,10 +56,6 @@ class VideoQuerySet(SearchableQuerySet, SlugKeyedQuerySet):
     def featured(self):
         return self.filter(is_featured=True)
 
-    def popular(self):
-        """Order the curators' featured videos first, then the newest."""
-        return self.order_by("-is_featured", "-release_date", "title")
-
     def visible_to(self, user):
         """Return every video for staff, the published ones for everybody else."""
         if user is not None and user.is_staff:
