@@ -7,9 +7,11 @@
 
 Requests `/search/?q=…` for a set of queries (common and rare words, several words,
 artists, video titles, an empty and a fruitless query) through Django's test client, in
-process with debug off, interleaved over the rounds; prints per query the server time
-(p50, p90), the SQL queries and the products found on the first page, with the machine's
-load and the catalog's size. No HTTP server: the time is the site's own.
+process with debug off, interleaved over the rounds. Prints per query the server time
+(p50, p90); the SQL time, timed by Django in rounds of their own; this process's CPU time
+per request, the Python side, which other processes' load does not inflate; the SQL
+queries and the products on the first page; and the machine's load and the catalog's
+size. No HTTP server: the time is the site's own.
 """
 
 import argparse
@@ -73,11 +75,18 @@ def main() -> None:
         found[query] = len(response.context["products"])
     teardown_test_environment()
     times = {query: [] for query in queries}
+    cpu = {query: [] for query in queries}
+    sql = {query: [] for query in queries}
     for _ in range(args.rounds):
         for query in queries:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             client.get(url, {"q": query})
             times[query].append((time.perf_counter() - started) * 1000)
+            cpu[query].append((time.process_time() - cpu_started) * 1000)
+        for query in queries:  # the SQL alone, timed by Django, in rounds of their own
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url, {"q": query})
+            sql[query].append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
 
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 (git from PATH, fixed arguments)
@@ -93,13 +102,17 @@ def main() -> None:
         f"load average {load} on {os.cpu_count()} CPUs; {args.rounds} rounds"
     )
     print()
-    print("| query | p50 ms | p90 ms | queries | products on page 1 |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print(
+        "| query | p50 ms | p90 ms | SQL ms (p50) | Python CPU ms (p50) | queries "
+        "| products on page 1 |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for query in queries:
         values = sorted(times[query])
         p90 = values[min(len(values) - 1, int(len(values) * 0.9))]
         print(
             f"| {query or '(empty)'} | {statistics.median(values):.1f} | {p90:.1f} | "
+            f"{statistics.median(sql[query]):.1f} | {statistics.median(cpu[query]):.1f} | "
             f"{counts[query]} | {found[query]} |"
         )
 

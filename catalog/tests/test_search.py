@@ -174,6 +174,22 @@ def test_a_name_match_ranks_above_a_description_match(catalog):
 
 
 @searching
+def test_a_page_of_ids_comes_best_first_on_either_engine():
+    video = VideoFactory()
+    once = ProductFactory(brand="Acme", name="Coat", description="Not a jacket.")
+    four = ProductFactory(brand="Jacket Co", name="Jacket", description="Wool.")
+    twice = ProductFactory(brand="Acme", name="Biker jacket", description="Wool.")
+    for product in (once, four, twice):
+        VideoProductFactory(video=video, product=product)
+    ProductFactory(brand="Jacket Jacket", name="Jacket jacket")  # in no video
+
+    published = Product.objects.published()
+    assert published.search_ids("jackets", 0, 10) == [four.pk, twice.pk, once.pk]
+    assert published.search_ids("jackets", 1, 2) == [twice.pk]
+    assert published.in_order_of([once.pk, four.pk]) == [once, four]
+
+
+@searching
 def test_videos_and_artists_are_searched_on_the_same_engine(catalog):
     assert list(Video.objects.search("anti-hero")) == [catalog["video"]]
     assert list(Video.objects.published().search("taylor")) == [catalog["video"]]
