@@ -60,9 +60,8 @@ RAW_SAVE = "_saved_raw"
 def refresh_products(product_ids) -> None:
     product_ids = {product_id for product_id in product_ids if product_id is not None}
     if product_ids:
-        products = Product.objects.filter(pk__in=product_ids)
-        products.refresh_published()
-        products.refresh_search()
+        Product.objects.filter(pk__in=product_ids).refresh_published()
+        search.refresh(Product, product_ids)
 
 
 def read_row_before_save(sender, instance, raw, update_fields, **kwargs):
@@ -105,7 +104,7 @@ def video_saved(sender, instance, created, raw, **kwargs):
     if "status" in changed:
         refresh_products(product_ids_in_videos([instance.pk]))
     elif "title" in changed and instance.is_published:
-        Product.objects.filter(pk__in=product_ids_in_videos([instance.pk])).refresh_search()
+        search.refresh(Product, product_ids_in_videos([instance.pk]))
 
 
 def scene_saved(sender, instance, created, raw, **kwargs):
