@@ -20,7 +20,7 @@ def tune_mariadb_session(sender, connection, **kwargs):
 def install_search_index(sender, using, plan=None, **kwargs):
     """Put back the search index's SQLite triggers, which a table rebuild drops.
 
-    Runs after every migrate (and flush); does nothing until migration 0010 has added
+    Runs after every migrate (and flush); does nothing until migration 0013 has added
     the search columns, or where the index is already complete.
     """
     from . import search
