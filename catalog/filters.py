@@ -94,6 +94,15 @@ class ProductFilterForm(forms.Form):
 
 class ProductFilter(SyncFilterSet):
     slug = django_filters.CharFilter(label="Exactly this slug.")
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=100,
+        label=(
+            "Words, all of which the product matches in its brand, name, type, style, "
+            "description or UPC, or in the titles and artists of its videos; any case, "
+            "accents and punctuation, plural or singular."
+        ),
+    )
     type = SlugsFilter(
         field_name="product_type__slug",
         to_field_name="slug",
@@ -156,6 +165,9 @@ class ProductFilter(SyncFilterSet):
         model = Product
         fields = []
         form = ProductFilterForm
+
+    def filter_search(self, queryset, name, value):
+        return queryset.matching(value) if value else queryset
 
     def filter_artist(self, queryset, name, value):
         if not value:

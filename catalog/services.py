@@ -174,9 +174,10 @@ def set_video_featured(*, videos: models.QuerySet[Video], featured: bool) -> int
 def set_video_status(*, videos: models.QuerySet[Video], status: str, user=None) -> int:
     """Give `videos` this status at once; return how many changed.
 
-    A bulk UPDATE sends no signals, so this refreshes the published flag of the videos'
-    products itself, in the same transaction, and writes their history rows (by `user`).
-    Who may do it is catalog/review.py's business; its callers ask it first.
+    A bulk UPDATE sends no signals, so this refreshes the published flag and the search
+    text (which holds the titles of published videos) of the videos' products itself, in
+    the same transaction, and writes their history rows (by `user`). Who may do it is
+    catalog/review.py's business; its callers ask it first.
     """
     video_ids = list(videos.exclude(status=status).values_list("pk", flat=True))
     count = Video.objects.filter(pk__in=video_ids).update(status=status)
@@ -186,5 +187,7 @@ def set_video_status(*, videos: models.QuerySet[Video], status: str, user=None) 
     bump_catalog_version()  # the UPDATE sends no signals
     product_ids = product_ids_in_videos(video_ids)
     if product_ids:
-        Product.objects.filter(pk__in=product_ids).refresh_published()
+        products = Product.objects.filter(pk__in=product_ids)
+        products.refresh_published()
+        products.refresh_search()
     return count

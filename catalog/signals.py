@@ -6,7 +6,7 @@ availability, a link check's verdict) or deleted, or moves to another product. B
 writers that skip save() (the offer feed, load_demo, generate_catalog) call
 `refresh_prices()` themselves.
 
-The flag is a stored copy of `product_is_published()`, so it changes when a video is
+`Product.is_published` is a stored copy of `product_is_published()`, so it changes when a video is
 published or unpublished, a scene moves to another video, or an appearance or a product
 shown with a video is added, changed or deleted. Deletes that cascade (a video takes its
 scenes, their appearances and its video products with it) send post_delete for every row,
@@ -15,7 +15,13 @@ so the receivers on the rows that name a product see them all.
 Receivers are the one home for this because every writer (admin forms and inlines, the
 API, the import resources, the shell) goes through save() and delete(). The writers that
 bypass them refresh for themselves: `set_video_status()` (a bulk UPDATE of the status),
-and load_demo and generate_catalog (raw rows; raw saves are skipped here).
+the product feed's bulk path, and load_demo and generate_catalog (raw rows; raw saves
+are skipped here).
+
+The stored search text (`catalog/search.py`) of a product holds the titles of its
+published videos and their artists' names, so it follows the same rows as the flag,
+plus renames: of the product's type or style, of a video, of an artist, and a video's
+artists changing.
 """
 
 from django.apps import apps
@@ -28,11 +34,15 @@ from django.db.models.signals import (
     pre_save,
 )
 
+from . import search
 from .caching import bump_catalog_version
 from .models import (
     Appearance,
+    Artist,
     Offer,
     Product,
+    ProductStyle,
+    ProductType,
     Scene,
     Video,
     VideoProduct,
@@ -41,20 +51,27 @@ from .models import (
 
 # The fields whose old values decide what to refresh, per model.
 TRACKED = {
-    Video: ("status",),
+    Video: ("status", "title", "description"),
     Scene: ("video",),
     Appearance: ("product", "scene"),
     VideoProduct: ("product", "video"),
     Offer: ("product",),
+    Artist: ("name", "first_name", "last_name"),
+    ProductType: ("name",),
+    ProductStyle: ("name",),
 }
 BEFORE = "_published_flag_before"
 PRODUCTS_OF_DELETED = "_published_flag_products"
+VIDEOS_OF_ARTIST = "_search_video_ids"
+# loaddata sets a raw row's many-to-many fields after saving it, sending m2m_changed.
+RAW_SAVE = "_saved_raw"
 
 
 def refresh_products(product_ids) -> None:
     product_ids = {product_id for product_id in product_ids if product_id is not None}
     if product_ids:
         Product.objects.filter(pk__in=product_ids).refresh_published()
+        search.refresh(Product, product_ids)
 
 
 def refresh_prices(product_ids) -> None:
@@ -72,6 +89,7 @@ def read_row_before_save(sender, instance, raw, update_fields, **kwargs):
     a tracked column.
     """
     instance.__dict__.pop(BEFORE, None)
+    instance.__dict__[RAW_SAVE] = raw
     if raw or instance._state.adding:
         return
     fields = [sender._meta.get_field(name) for name in TRACKED[sender]]
@@ -91,9 +109,18 @@ def changed_columns(instance) -> dict:
 
 
 def video_saved(sender, instance, created, raw, **kwargs):
+    changed = changed_columns(instance)
+    if raw:
+        return
+    if created or {"title", "description"} & changed.keys():
+        search.refresh(Video, [instance.pk])
     # A new video has no scenes or products yet; they refresh when they are added.
-    if "status" in changed_columns(instance) and not (raw or created):
+    if created:
+        return
+    if "status" in changed:
         refresh_products(product_ids_in_videos([instance.pk]))
+    elif "title" in changed and instance.is_published:
+        search.refresh(Product, product_ids_in_videos([instance.pk]))
 
 
 def scene_saved(sender, instance, created, raw, **kwargs):
@@ -174,6 +201,61 @@ def catalog_written(sender, action="post", **kwargs):
         return  # m2m_changed's pre_add, pre_remove, pre_clear
     if sender._meta.app_label == "catalog" and sender._meta.model_name not in NOT_SHOWN:
         bump_catalog_version()
+# Search texts
+
+
+def refresh_videos_search(video_ids) -> None:
+    """Refresh these videos' search texts and those of their products."""
+    video_ids = set(video_ids)
+    if video_ids:
+        search.refresh(Video, video_ids)
+        search.refresh(Product, product_ids_in_videos(video_ids))
+
+
+def product_saved(sender, instance, raw, **kwargs):
+    if not raw:
+        search.refresh(Product, [instance.pk])
+
+
+def artist_saved(sender, instance, created, raw, **kwargs):
+    changed = changed_columns(instance)
+    if raw or not (created or changed):
+        return
+    search.refresh(Artist, [instance.pk])
+    if "name" in changed and not created:
+        refresh_videos_search(instance.videos.values_list("pk", flat=True))
+
+
+def artist_deleting(sender, instance, **kwargs):
+    # Its rows in the videos' artists go without an m2m_changed signal.
+    instance.__dict__[VIDEOS_OF_ARTIST] = list(instance.videos.values_list("pk", flat=True))
+
+
+def artist_deleted(sender, instance, **kwargs):
+    refresh_videos_search(instance.__dict__.pop(VIDEOS_OF_ARTIST, ()))
+
+
+def video_artists_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A video's artists changed, from either side: `video.artists` or `artist.videos`."""
+    if not reverse and instance.__dict__.get(RAW_SAVE):
+        return  # a fixture's row: whoever loads raw rows refreshes for themselves
+    if action == "pre_clear" and reverse:
+        instance.__dict__[VIDEOS_OF_ARTIST] = list(instance.videos.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        if not reverse:
+            video_ids = [instance.pk]
+        elif action == "post_clear":
+            video_ids = instance.__dict__.pop(VIDEOS_OF_ARTIST, ())
+        else:
+            video_ids = pk_set
+        refresh_videos_search(video_ids)
+
+
+def product_kind_saved(sender, instance, created, raw, **kwargs):
+    """A type or a style renamed: its products' texts hold its name."""
+    if "name" in changed_columns(instance) and not (raw or created):
+        field = "product_type" if sender is ProductType else "style"
+        Product.objects.filter(**{field: instance}).refresh_search()
 
 
 def connect() -> None:
@@ -209,3 +291,12 @@ def connect() -> None:
     m2m_changed.connect(
         video_products_added, sender=VideoProduct, dispatch_uid="published_flag_m2m"
     )
+    post_save.connect(product_saved, sender=Product, dispatch_uid="search_product")
+    post_save.connect(artist_saved, sender=Artist, dispatch_uid="search_artist")
+    pre_delete.connect(artist_deleting, sender=Artist, dispatch_uid="search_artist_deleting")
+    post_delete.connect(artist_deleted, sender=Artist, dispatch_uid="search_artist_deleted")
+    m2m_changed.connect(
+        video_artists_changed, sender=Video.artists.through, dispatch_uid="search_video_artists"
+    )
+    for model in (ProductType, ProductStyle):
+        post_save.connect(product_kind_saved, sender=model, dispatch_uid=f"search_kind_{model}")

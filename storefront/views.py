@@ -30,6 +30,8 @@ from catalog.models import (
     Retailer,
     Scene,
     Video,
+    VideoProduct,
+    product_ids_in_videos,
 )
 from inspired_site.proxies import client_ip
 
@@ -376,40 +378,72 @@ class ProductListView(AnonymousCacheMixin, ListView):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=100, required=False, strip=True)
+    page = forms.IntegerField(min_value=1, max_value=100, required=False)
 
 
 class SearchView(AnonymousCacheMixin, TemplateView):
-    """One box across artists, videos and products.
+    """One box across artists, videos and products, best match first (`catalog/search.py`).
 
-    Context: form, query, artists, videos, products (each capped; empty without a query).
+    Context: form, query, artists and videos (the best few, on the first page), products
+    (a page), page, has_next; where there is no query or nothing matches, suggestions:
+    popular_videos (featured), popular_artists (theirs) and popular_products (their looks).
     """
 
     template_name = "storefront/search.html"
     limit = 12
+    per_page = 24
+    suggested = 6
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = SearchForm(self.request.GET)
-        query = form.cleaned_data["q"] if form.is_valid() else ""
-        context.update(form=form, query=query, artists=[], videos=[], products=[])
+        valid = form.is_valid()
+        query = form.cleaned_data["q"] if valid else ""
+        page = (form.cleaned_data["page"] if valid else None) or 1
+        artists, videos, products = [], [], []
         if query:
-            context.update(
-                artists=artists_with_videos().filter(name__icontains=query)[: self.limit],
-                videos=(
-                    Video.objects.published()
-                    .filter(Q(title__icontains=query) | Q(artists__name__icontains=query))
-                    .distinct()
-                    .for_listing()
-                    .order_by("-release_date", "title")[: self.limit]
-                ),
-                products=(
-                    Product.objects.published()
-                    .filter(Q(name__icontains=query) | Q(brand__icontains=query))
-                    .for_listing()
-                    .order_by("brand", "name")[: self.limit * 2]
-                ),
-            )
+            if page == 1:
+                artists = list(artists_with_videos().search(query)[: self.limit])
+                videos = list(Video.objects.published().search(query).for_listing()[: self.limit])
+            start = (page - 1) * self.per_page
+            # One more than a page tells whether there is a next one, without a count.
+            ids = Product.objects.published().search_ids(query, start, start + self.per_page + 1)
+            products = Product.objects.for_listing().in_order_of(ids)
+        context.update(
+            form=form,
+            query=query,
+            page=page,
+            artists=artists,
+            videos=videos,
+            products=products[: self.per_page],
+            has_next=len(products) > self.per_page,
+        )
+        if valid and not (artists or videos or products):
+            context.update(self.suggestions())
         return context
+
+    def suggestions(self):
+        """The curators' featured videos, newest first, their artists and their looks."""
+        videos = list(
+            Video.objects.published()
+            .featured()
+            .for_listing()
+            .order_by("-release_date", "title")[: self.suggested]
+        )
+        artists = {artist.pk: artist for video in videos for artist in video.artists.all()}
+        product_ids = product_ids_in_videos([video.pk for video in videos])
+        return {
+            "popular_videos": videos,
+            "popular_artists": sorted(artists.values(), key=lambda artist: artist.name),
+            "popular_products": (
+                Product.objects.published()
+                .filter(pk__in=product_ids)
+                .for_listing()
+                .order_by("style__position", "brand", "name")[: self.per_page // 2]
+                if product_ids
+                else []
+            ),
+        }
 
     def render_to_response(self, context, **response_kwargs):
         if context["form"].errors:

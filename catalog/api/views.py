@@ -282,8 +282,8 @@ class ProductViewSet(CatalogViewSet):
     serializer_class = serializers.ProductSerializer
     detail_serializer_class = serializers.ProductDetailSerializer
     pagination_class = CursorPagination
+    # ?search= is the ProductFilter's: the shoppers' full-text search (catalog/search.py).
     filterset_class = filters.ProductFilter
-    search_fields = ["brand", "name", "upc"]
     ordering_fields = ["id", "name", "updated_at"]
     ordering = ["id"]
     queryset = Product.objects.none()

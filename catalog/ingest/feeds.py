@@ -459,6 +459,8 @@ class ProductFeed(FeedImporter):
             self.model.objects.bulk_update(old, fields, batch_size=1000)
 
     def after_write(self, candidates) -> None:
+        # The bulk writes send no signals: the written products' search texts follow here.
+        Product.objects.filter(upc__in=[c.key for c in candidates]).refresh_search()
         with_images = {c.key: c.images for c in candidates if c.images is not None}
         if not with_images:
             return

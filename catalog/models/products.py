@@ -9,6 +9,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from ..caching import bump_catalog_version
+from ..search import SearchableQuerySet, search_text_field
 from ..validators import validate_gtin
 from .base import SlugKeyedQuerySet, TimeStampedModel, TimeStampedQuerySet
 from .videos import Appearance, Video, VideoProduct
@@ -85,7 +86,12 @@ def of_published_product(product_ref="product_id"):
     return Exists(Product.objects.filter(pk=OuterRef(product_ref), is_published=True))
 
 
-class ProductQuerySet(TimeStampedQuerySet):
+# Kept by the catalog (refresh_published(), refresh_prices(), refresh_search()), never saved
+# from a form.
+DERIVED_FIELDS = ("is_published", "from_price", "from_currency", "price_rank", "search_text")
+
+
+class ProductQuerySet(SearchableQuerySet, TimeStampedQuerySet):
     def published(self):
         """Return products that appear in at least one published video."""
         return self.filter(is_published=True)
@@ -275,14 +281,14 @@ class Product(TimeStampedModel):
         help_text="Sorts site-currency from prices first, other currencies next, none last.",
     )
 
+    search_text = search_text_field()
+
     objects = ProductQuerySet.as_manager()
     # The derived columns are kept by the catalog, not edited: no history of them.
     history = HistoricalRecords(
-        excluded_fields=["is_published", "from_price", "from_currency", "price_rank"]
+        excluded_fields=list(DERIVED_FIELDS)
     )
 
-    # Kept by the catalog (refresh_published(), refresh_prices()), never saved from a form.
-    DERIVED_FIELDS = ("is_published", "from_price", "from_currency", "price_rank")
 
     class Meta:
         ordering = ["brand", "name"]
@@ -323,7 +329,7 @@ class Product(TimeStampedModel):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in self.DERIVED_FIELDS
+                if not field.primary_key and field.name not in DERIVED_FIELDS
             ]
         super().save(**kwargs)
 

@@ -11,8 +11,13 @@ from django.utils.dateparse import parse_duration
 
 from simple_history.models import HistoricalRecords
 
+from ..search import SearchableQuerySet, search_text_field
 from ..validators import validate_http_url
 from .base import URL_MAX_LENGTH, SlugKeyedQuerySet, TimeStampedModel, TimeStampedQuerySet
+
+
+class ArtistQuerySet(SearchableQuerySet, SlugKeyedQuerySet):
+    pass
 
 
 class Artist(TimeStampedModel):
@@ -22,8 +27,9 @@ class Artist(TimeStampedModel):
     last_name = models.CharField(max_length=60, blank=True)
     bio = models.TextField(blank=True)
     image = models.ImageField(upload_to="artists/", blank=True)
+    search_text = search_text_field()
 
-    objects = SlugKeyedQuerySet.as_manager()
+    objects = ArtistQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -38,7 +44,7 @@ class Artist(TimeStampedModel):
         return (self.slug,)
 
 
-class VideoQuerySet(SlugKeyedQuerySet):
+class VideoQuerySet(SearchableQuerySet, SlugKeyedQuerySet):
     def published(self):
         """Return the videos shoppers may see."""
         return self.filter(status=Video.Status.PUBLISHED)
@@ -116,9 +122,10 @@ class Video(TimeStampedModel):
         blank=True,
         help_text="Products shown with the video as a whole, outside any one scene.",
     )
+    search_text = search_text_field()
 
     objects = VideoQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(excluded_fields=["version", "search_text"])
 
     class Meta:
         ordering = ["-release_date", "title"]

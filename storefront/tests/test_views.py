@@ -415,42 +415,6 @@ def test_browse_query_count_is_constant(client, django_assert_num_queries, count
     assert len(response.context["products"]) == count
 
 
-def test_search_finds_artists_videos_and_products(client):
-    artist = ArtistFactory(name="Zed Lightning")
-    video = VideoFactory(title="Lightning Strikes", artists=[artist])
-    product = ProductFactory(name="Lightning Jacket")
-    VideoProductFactory(video=video, product=product)
-    VideoFactory(title="Lightning Draft", draft=True)
-
-    response = client.get(reverse("storefront:search"), {"q": "lightning"})
-
-    assert list(response.context["artists"]) == [artist]
-    assert list(response.context["videos"]) == [video]
-    assert list(response.context["products"]) == [product]
-    assert "Lightning Draft" not in response.text
-
-
-def test_search_refuses_an_overlong_query_with_400(client):
-    response = client.get(reverse("storefront:search"), {"q": "x" * 101})
-
-    assert response.status_code == 400
-    assert "at most 100 characters" in response.text
-
-
-@pytest.mark.parametrize("count", [2, 10])
-def test_search_query_count_is_constant(client, django_assert_num_queries, count):
-    for n in range(count):
-        artist = ArtistFactory(name=f"Echo {n}")
-        video = VideoFactory(title=f"Echo Video {n}", artists=[artist])
-        VideoProductFactory(video=video, product=ProductFactory(name=f"Echo Coat {n}"))
-
-    # artists, videos, their artists, products, images, offers
-    with django_assert_num_queries(6):
-        response = client.get(reverse("storefront:search"), {"q": "echo"})
-
-    assert len(response.context["products"]) == count
-
-
 # Retailers
 
 

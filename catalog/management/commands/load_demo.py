@@ -6,6 +6,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from catalog import search
 from catalog.models import Appearance, Artist, Offer, Product, Retailer, Scene, Video
 
 FIXTURE = "demo_catalog"
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         # loaddata saves raw rows, which the receivers of the derived columns skip.
         Product.objects.refresh_published()
         Product.objects.refresh_prices()
+        search.rebuild()
         self.stdout.write(
             self.style.SUCCESS("Loaded the demo catalog: ")
             + f"{Video.objects.count()} videos, {Scene.objects.count()} scenes, "

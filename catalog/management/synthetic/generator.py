@@ -16,6 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog import search
 from catalog.models import (
     Appearance,
     Artist,
@@ -130,9 +131,11 @@ class SyntheticCatalog:
             self.make_offers()
             self.make_video_products()
             self.make_appearances()
-        # The rows went in as raw SQL, past the receivers that keep the flag and prices.
+        # The rows went in as raw SQL, past the receivers that keep the flag, the prices
+        # and the search texts.
         Product.objects.refresh_published()
         Product.objects.refresh_prices()
+        search.rebuild()
         self.progress.finish()
         return self.reports
 

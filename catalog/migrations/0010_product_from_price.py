@@ -36,7 +36,7 @@ def store_from_prices(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0012_studio_review_history"),
+        ("catalog", "0009_studio_review_history"),
     ]
 
     operations = [
