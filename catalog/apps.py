@@ -21,6 +21,8 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from . import signals
+        from .integrations import events
 
         connection_created.connect(tune_mariadb_session, dispatch_uid="catalog_tune_mariadb")
         signals.connect()
+        events.connect()
