@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import integration_views, views
 
 app_name = "storefront"
 
@@ -16,5 +16,10 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("go/<int:offer_id>/", views.go, name="go"),
     path("sitemap.xml", views.sitemap, name="sitemap"),
+    path(
+        "feeds/products.<str:fmt>",
+        integration_views.merchant_feed,
+        name="merchant-feed",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
 ]
