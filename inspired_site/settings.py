@@ -356,6 +356,8 @@ MIDDLEWARE.append("allauth.account.middleware.AccountMiddleware")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(
     "storefront.account_context.saved_and_followed"
 )
+# The shopper's display currency and the newest exchange rates (storefront/currency.py).
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("storefront.currency.context")
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",  # the admin's username sign-in
     "allauth.account.auth_backends.AuthenticationBackend",

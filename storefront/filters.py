@@ -1,11 +1,17 @@
 """Browse: the API's ProductFilter plus what only the storefront needs (sorting, facets)."""
 
-from django.db.models import Count, F, OuterRef, Subquery
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 import django_filters
 
 from catalog.filters import ProductFilter
+from catalog.integrations.fx import latest_rates
 from catalog.models import Offer, Retailer
+
+from .currency import display_currency
 
 
 class BrowseFilter(ProductFilter):
@@ -23,12 +29,51 @@ class BrowseFilter(ProductFilter):
     # Facets whose counts ignore their own selection, so that shoppers can add a second value.
     FACETS = ["type", "style", "retailer", "brand"]
 
+    def clean_offer_conditions(self):
+        """Price bounds in the shopper's display currency match offers in every currency.
+
+        The bounds are converted back into each offer currency that has a rate (one range
+        per currency on the indexed price column); offers in currencies without a rate
+        cannot be compared and do not match. An explicit `currency` keeps its meaning.
+        """
+        data = self.form.cleaned_data
+        shown_in = display_currency(self.request) if self.request is not None else ""
+        bounded = data.get("min_price") is not None or data.get("max_price") is not None
+        rates = latest_rates()
+        if not (
+            shown_in
+            and bounded
+            and rates.factor(shown_in, settings.CATALOG_CURRENCY) is not None
+            and not data.get("currency")
+        ):
+            return super().clean_offer_conditions()
+        low, high = data.get("min_price"), data.get("max_price")
+        data = {**data, "min_price": None, "max_price": None}
+        self.form.cleaned_data = data
+        try:
+            conditions = super().clean_offer_conditions()
+        finally:
+            self.form.cleaned_data = {**data, "min_price": low, "max_price": high}
+        ranges = Q(pk__in=[])
+        for code in sorted(rates.rates):
+            if rates.factor(shown_in, code) is None:
+                continue
+            price = Q(currency=code)
+            if low is not None:
+                price &= Q(price__gte=rates.convert(Decimal(low), shown_in, code))
+            if high is not None:
+                price &= Q(price__lte=rates.convert(Decimal(high), shown_in, code))
+            ranges |= price
+        return conditions & ranges
+
     def apply_sort(self, queryset, name, value):
+        # Sorting in a display currency gives the same order: every price converts with
+        # the same rate into it from the site currency, which the from-price is taken in.
         if value in ("price", "-price"):
             cheapest = (
                 Offer.objects.shoppable()
                 .filter(product=OuterRef("pk"))
-                .order_by("price")
+                .by_price()
                 .values("price")[:1]
             )
             queryset = queryset.annotate(from_price=Subquery(cheapest))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import integration_views, views
+from . import currency, integration_views, views
 
 app_name = "storefront"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("retailers/<slug:slug>/", views.RetailerDetailView.as_view(), name="retailer-detail"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("go/<int:offer_id>/", views.go, name="go"),
+    path(
+        "unsubscribe/<str:token>/",
+        integration_views.UnsubscribeView.as_view(),
+        name="unsubscribe",
+    ),
+    path("currency/", currency.choose_currency, name="choose-currency"),
     path("sitemap.xml", views.sitemap, name="sitemap"),
     path(
         "feeds/products.<str:fmt>",

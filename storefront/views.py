@@ -24,6 +24,7 @@ from catalog.models import (
     Click,
     Offer,
     Product,
+    ProductAlert,
     Retailer,
     Scene,
     Video,
@@ -376,6 +377,27 @@ def _id_param(request, name):
     return int(value) if value.isdigit() and len(value) < 19 else None
 
 
+HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?")
+
+
+def click_channel(request, offer):
+    """Return (channel, alert id, embed host) that a click-through is credited to.
+
+    `?alert=<id>` from an alert mail counts when that alert watches this offer's product;
+    `?via=embed&host=<name>` comes from the embeddable player on another site.
+    """
+    alert_id = _id_param(request, "alert")
+    if (
+        alert_id is not None
+        and ProductAlert.objects.filter(pk=alert_id, product_id=offer.product_id).exists()
+    ):
+        return Click.Channel.ALERT, alert_id, ""
+    if request.GET.get("via") == "embed":
+        host = request.GET.get("host", "").strip().lower()
+        return Click.Channel.EMBED, None, host if HOST_NAME.fullmatch(host) else ""
+    return Click.Channel.SITE, None, ""
+
+
 @never_cache
 @require_safe
 def go(request, offer_id):
@@ -415,9 +437,13 @@ def go(request, offer_id):
         )
         if not shown.exists():
             video_id = None
+    channel, alert_id, embed_host = click_channel(request, offer)
     if request.method == "GET":
         # HEAD requests come from link checkers and previews, not shoppers.
         Click.objects.create(
+            channel=channel,
+            alert_id=alert_id,
+            embed_host=embed_host,
             offer=offer,
             product_id=offer.product_id,
             retailer_id=offer.retailer_id,
