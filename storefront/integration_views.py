@@ -1,15 +1,20 @@
 """Pages for partners and sharing: the merchant feeds, the embeddable player, oEmbed,
 share pages and their cards, and the shoppers' alert and currency choices."""
 
-from django.http import FileResponse, Http404
+from django import forms
+from django.http import FileResponse, Http404, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
-from django.views.generic import TemplateView
+from django.views.generic import DetailView, TemplateView
 
-from catalog.integrations import alerts, feeds
+from catalog.integrations import alerts, embeds, feeds
+from catalog.models import Video
+
+from .views import player_context
 
 
 @require_safe
@@ -53,3 +58,62 @@ class UnsubscribeView(TemplateView):
         alerts.unsubscribe(self.kwargs["token"])
         context["done"] = True
         return self.render_to_response(context)
+
+
+# Embeds and oEmbed
+
+
+@method_decorator(xframe_options_exempt, name="dispatch")
+class EmbedVideoView(DetailView):
+    """/embed/videos/<slug>/: the player and its synced products panel, for other sites.
+
+    The one page that other sites may frame (CSP frame-ancestors *, no X-Frame-Options).
+    It reads no session and renders no form, so it sends no cookies; click-outs carry
+    `via=embed` and the embedding host (added by embed.js) to credit the embed.
+    """
+
+    template_name = "storefront/embed_video.html"
+    context_object_name = "video"
+
+    def get_queryset(self):
+        return Video.objects.published().for_detail()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(player_context(self.object, self.request))
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response["Content-Security-Policy"] = "frame-ancestors *"
+        patch_cache_control(response, public=True, max_age=300)
+        return response
+
+
+class OEmbedQuery(forms.Form):
+    url = forms.CharField(max_length=2048)
+    format = forms.ChoiceField(choices=[("json", "json"), ("xml", "xml")], required=False)
+    maxwidth = forms.IntegerField(min_value=1, max_value=10_000, required=False)
+    maxheight = forms.IntegerField(min_value=1, max_value=10_000, required=False)
+
+
+@require_safe
+def oembed(request):
+    """/oembed?url=<video page>&format=json: the embeddable player as an oEmbed `rich` type."""
+    query = OEmbedQuery(request.GET)
+    if not query.is_valid():
+        return JsonResponse({"error": query.errors.get_json_data()}, status=400)
+    if query.cleaned_data["format"] == "xml":
+        return JsonResponse({"error": "Only the json format is served."}, status=501)
+    try:
+        data = embeds.oembed(
+            query.cleaned_data["url"],
+            maxwidth=query.cleaned_data["maxwidth"],
+            maxheight=query.cleaned_data["maxheight"],
+        )
+    except embeds.NotEmbeddable as error:
+        return JsonResponse({"error": str(error)}, status=404)
+    response = JsonResponse(data)
+    response["Access-Control-Allow-Origin"] = "*"
+    patch_cache_control(response, public=True, max_age=3600)
+    return response

@@ -20,6 +20,12 @@ urlpatterns = [
         integration_views.UnsubscribeView.as_view(),
         name="unsubscribe",
     ),
+    path(
+        "embed/videos/<slug:slug>/",
+        integration_views.EmbedVideoView.as_view(),
+        name="embed-video",
+    ),
+    path("oembed", integration_views.oembed, name="oembed"),
     path("currency/", currency.choose_currency, name="choose-currency"),
     path("sitemap.xml", views.sitemap, name="sitemap"),
     path(

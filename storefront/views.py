@@ -164,39 +164,44 @@ class VideoDetailView(AnonymousCacheMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        video = self.object
-        products = list(Product.objects.in_video(video).for_listing())
-        by_id = {product.pk: product for product in products}
-        scenes = list(video.scenes.all())
-        for scene in scenes:
-            scene.panel_items = [
-                (appearance, by_id[appearance.product_id])
-                for appearance in scene.appearances.all()
-                if appearance.product_id in by_id
-            ]
-        start = parse_start(self.request.GET.get("t"))
-        current = next((s for s in scenes if s.start_seconds <= start < s.end_seconds), None)
-        source = next(iter(video.sources.all()), None)
-        offset = source.offset.total_seconds() if source else 0
-        context.update(
-            source=source,
-            media_start=int(start + offset),
-            player_config={
-                "provider": source.provider if source else "",
-                "offset": offset,
-                "start": start,
-                "scenes": [
-                    {"id": s.pk, "start": s.start_seconds, "end": s.end_seconds} for s in scenes
-                ],
-            },
-            scenes=scenes,
-            current_scene=current or (scenes[0] if scenes else None),
-            start=start,
-            looks=sorted(
-                products, key=lambda p: (p.style.position, p.style.name, p.brand, p.name)
-            ),
-        )
+        context.update(player_context(self.object, self.request))
         return context
+
+
+def player_context(video, request) -> dict:
+    """The player, its scenes with their products, and every look of `video`; shared by
+    the video page and its embeddable twin."""
+    context = {}
+    products = list(Product.objects.in_video(video).for_listing())
+    by_id = {product.pk: product for product in products}
+    scenes = list(video.scenes.all())
+    for scene in scenes:
+        scene.panel_items = [
+            (appearance, by_id[appearance.product_id])
+            for appearance in scene.appearances.all()
+            if appearance.product_id in by_id
+        ]
+    start = parse_start(request.GET.get("t"))
+    current = next((s for s in scenes if s.start_seconds <= start < s.end_seconds), None)
+    source = next(iter(video.sources.all()), None)
+    offset = source.offset.total_seconds() if source else 0
+    context.update(
+        source=source,
+        media_start=int(start + offset),
+        player_config={
+            "provider": source.provider if source else "",
+            "offset": offset,
+            "start": start,
+            "scenes": [
+                {"id": s.pk, "start": s.start_seconds, "end": s.end_seconds} for s in scenes
+            ],
+        },
+        scenes=scenes,
+        current_scene=current or (scenes[0] if scenes else None),
+        start=start,
+        looks=sorted(products, key=lambda p: (p.style.position, p.style.name, p.brand, p.name)),
+    )
+    return context
 
 
 class ProductDetailView(AnonymousCacheMixin, DetailView):
