@@ -2,7 +2,10 @@
 share pages and their cards, and the shoppers' alert and currency choices."""
 
 from django import forms
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -11,8 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, TemplateView
 
-from catalog.integrations import alerts, embeds, feeds
-from catalog.models import Video
+from catalog.integrations import alerts, embeds, feeds, sharecards
+from catalog.models import Appearance, Product, Scene, Video
 
 from .views import player_context
 
@@ -116,4 +119,65 @@ def oembed(request):
     response = JsonResponse(data)
     response["Access-Control-Allow-Origin"] = "*"
     patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+# Share pages and their Open Graph cards
+
+
+def _shared_scene(scene_id):
+    scenes = Scene.objects.filter(video__status=Video.Status.PUBLISHED).select_related("video")
+    return get_object_or_404(
+        scenes.prefetch_related(
+            Prefetch(
+                "appearances",
+                queryset=Appearance.objects.filter(product__is_published=True)
+                .select_related("product")
+                .prefetch_related("product__images")
+                .order_by("id"),
+            )
+        ),
+        pk=scene_id,
+    )
+
+
+def _shared_product(slug):
+    return get_object_or_404(Product.objects.published().prefetch_related("images"), slug=slug)
+
+
+class SharePageView(TemplateView):
+    """/share/scenes/<id>/ and /share/products/<slug>/: Open Graph tags for link
+    previews (the card, the title), and a link on to the page itself for people."""
+
+    template_name = "storefront/share.html"
+    kind = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.kind == "scene":
+            scene = _shared_scene(kwargs["pk"])
+            card, target = sharecards.scene_card(scene), scene.get_absolute_url()
+            card_url = reverse("storefront:share-scene-card", kwargs={"pk": scene.pk})
+        else:
+            product = _shared_product(kwargs["slug"])
+            card, target = sharecards.product_card(product), product.get_absolute_url()
+            card_url = reverse("storefront:share-product-card", kwargs={"slug": product.slug})
+        context.update(card=card, target=target, card_url=f"{card_url}?v={card.digest()}")
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        patch_cache_control(response, public=True, max_age=300)
+        return response
+
+
+@require_safe
+def share_card(request, kind, pk=None, slug=None):
+    """The PNG of a share page's card, drawn once per version and cached on disk."""
+    if kind == "scene":
+        card = sharecards.scene_card(_shared_scene(pk))
+    else:
+        card = sharecards.product_card(_shared_product(slug))
+    response = FileResponse(sharecards.card_file(card).open("rb"), content_type="image/png")
+    patch_cache_control(response, public=True, max_age=86_400)
     return response

@@ -26,6 +26,28 @@ urlpatterns = [
         name="embed-video",
     ),
     path("oembed", integration_views.oembed, name="oembed"),
+    path(
+        "share/scenes/<int:pk>/",
+        integration_views.SharePageView.as_view(kind="scene"),
+        name="share-scene",
+    ),
+    path(
+        "share/scenes/<int:pk>/card.png",
+        integration_views.share_card,
+        {"kind": "scene"},
+        name="share-scene-card",
+    ),
+    path(
+        "share/products/<slug:slug>/",
+        integration_views.SharePageView.as_view(kind="product"),
+        name="share-product",
+    ),
+    path(
+        "share/products/<slug:slug>/card.png",
+        integration_views.share_card,
+        {"kind": "product"},
+        name="share-product-card",
+    ),
     path("currency/", currency.choose_currency, name="choose-currency"),
     path("sitemap.xml", views.sitemap, name="sitemap"),
     path(
