@@ -4,6 +4,7 @@ integration, which may then update that retailer's offers and nothing else."""
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from catalog.models import RetailerToken
@@ -29,3 +30,23 @@ class RetailerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class RetailerTokenScheme(OpenApiAuthenticationExtension):
+    """Document retailer tokens in the OpenAPI schema."""
+
+    target_class = "catalog.api.authentication.RetailerTokenAuthentication"
+    name = "retailerToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "`Token rtk_…`: a retailer's integration token, issued in the admin. It may "
+                "update that retailer's offers (url, price, currency, availability) through "
+                "PATCH/PUT /api/v1/offers/{id}/ and POST /api/v1/offers/upsert/; everything "
+                "else is read-only to it."
+            ),
+        }

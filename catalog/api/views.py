@@ -459,14 +459,14 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         request=None,
-        responses={202: serializers.WebhookDeliverySerializer},
-        summary="Send a test delivery of the endpoint's first event.",
+        responses={201: serializers.WebhookDeliverySerializer},
+        summary="Queue a test delivery of the endpoint's first event; answers the delivery.",
     )
     @action(detail=True, methods=["post"], serializer_class=serializers.WebhookDeliverySerializer)
     def test(self, request, pk=None):
         delivery = webhooks.send_test_event(self.get_object())
         return Response(
-            serializers.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED
+            serializers.WebhookDeliverySerializer(delivery).data, status=status.HTTP_201_CREATED
         )
 
 

@@ -8,6 +8,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import catalog.groups
 import catalog.models.webhooks
 
 
@@ -755,4 +756,5 @@ class Migration(migrations.Migration):
                 fields=["status", "next_attempt_at"], name="catalog_whdelivery_due"
             ),
         ),
+        migrations.RunPython(catalog.groups.sync_curator_permissions, migrations.RunPython.noop),
     ]

@@ -240,7 +240,7 @@ def test_the_api_registers_endpoints_and_lists_deliveries(
     endpoint_id = created.json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
         tested = api_client.post(f"/api/v1/webhooks/{endpoint_id}/test/")
-    assert tested.status_code == 202
+    assert tested.status_code == 201
     _, headers, body = received[0]
     assert webhooks.verify_signature(secret, headers["Inspired-Signature"], body)
     log = api_client.get(f"/api/v1/webhooks/{endpoint_id}/deliveries/").json()
