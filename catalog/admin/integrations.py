@@ -126,12 +126,19 @@ class RetailerTokenAdmin(admin.ModelAdmin):
 
 
 class AlertNotificationInline(admin.TabularInline):
+    """The mails an alert sent: a record, never edited."""
+
     model = AlertNotification
     fields = ["created_at", "offer", "old_price", "new_price", "currency"]
     readonly_fields = fields
     extra = 0
-    max_num = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ProductAlert)
@@ -139,7 +146,7 @@ class ProductAlertAdmin(admin.ModelAdmin):
     list_display = ["product", "user", "kind", "target_price", "currency", "is_active", "armed"]
     list_filter = ["kind", "is_active"]
     list_select_related = ["product", "user"]
-    raw_id_fields = ["user", "product"]
+    autocomplete_fields = ["user", "product"]
     readonly_fields = ["armed", "last_fired_at"]
     inlines = [AlertNotificationInline]
 
