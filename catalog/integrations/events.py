@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
+from .. import signals as published_flag
 from ..models import (
     Appearance,
     Offer,
@@ -104,22 +105,32 @@ def videos_published(video_ids) -> None:
         webhooks.emit(WebhookEvent.VIDEO_PUBLISHED, video_data(video))
 
 
-def read_before(sender, instance, raw, **kwargs):
+def read_offer_before(sender, instance, raw, **kwargs):
     instance.__dict__.pop(BEFORE, None)
     if raw or instance._state.adding:
         return
-    fields = OFFER_FIELDS if sender is Offer else ("status",)
     instance.__dict__[BEFORE] = (
-        sender._base_manager.filter(pk=instance.pk).values(*fields).first() or {}
+        Offer._base_manager.filter(pk=instance.pk).values(*OFFER_FIELDS).first() or {}
     )
 
 
+def keep_video_status_before(sender, instance, raw, **kwargs):
+    """Copy the status that the published flag's receiver read from the row (no query).
+
+    catalog.signals reads it before every save that can change the status; a save that
+    cannot (update_fields without status) leaves nothing, and is no publication.
+    """
+    before = instance.__dict__.get(published_flag.BEFORE)
+    instance.__dict__[BEFORE] = dict(before) if before is not None else None
+
+
 def video_saved(sender, instance, created, raw, **kwargs):
-    before = instance.__dict__.pop(BEFORE, None) or {}
-    if raw or not instance.is_published:
+    before = instance.__dict__.pop(BEFORE, None)
+    if raw or not instance.is_published or (before is None and not created):
         return
     if created or before.get("status") != Video.Status.PUBLISHED:
-        videos_published([instance.pk])
+        pk = instance.pk
+        transaction.on_commit(lambda: videos_published([pk]))
 
 
 # Looks
@@ -132,20 +143,26 @@ def in_published_video(look) -> bool:
 
 
 def look_saved(sender, instance, created, raw, **kwargs):
-    if raw:
-        return
-    if in_published_video(instance):
+    # After commit: the saving transaction pays no query for it, and a rolled-back change
+    # is never announced.
+    if not raw:
         event = WebhookEvent.LOOK_PUBLISHED if created else WebhookEvent.LOOK_CHANGED
-        webhooks.emit(event, look_data(instance))
+        transaction.on_commit(lambda: announce_look(event, instance))
 
 
 def look_deleted(sender, instance, origin=None, **kwargs):
+    transaction.on_commit(lambda: announce_look(WebhookEvent.LOOK_CHANGED, instance, True))
+
+
+def announce_look(event, look, removed=False) -> None:
+    """Emit a look event when the look's video is published (and still there)."""
     try:
-        published = in_published_video(instance)
+        if not in_published_video(look):
+            return
+        data = look_data(look)
     except ObjectDoesNotExist:
-        return  # the scene is going too
-    if published:
-        webhooks.emit(WebhookEvent.LOOK_CHANGED, {**look_data(instance), "removed": True})
+        return  # its scene or video went with it
+    webhooks.emit(event, {**data, "removed": True} if removed else data)
 
 
 # Offers
@@ -190,8 +207,10 @@ def offer_changed(offer: Offer, before: dict) -> None:
 
 
 def connect() -> None:
-    for model in (Video, Offer):
-        pre_save.connect(read_before, sender=model, dispatch_uid=f"integration_before_{model}")
+    pre_save.connect(read_offer_before, sender=Offer, dispatch_uid="integration_offer_before")
+    pre_save.connect(
+        keep_video_status_before, sender=Video, dispatch_uid="integration_video_before"
+    )
     post_save.connect(video_saved, sender=Video, dispatch_uid="integration_video_saved")
     post_save.connect(offer_saved, sender=Offer, dispatch_uid="integration_offer_saved")
     for model in (Appearance, VideoProduct):

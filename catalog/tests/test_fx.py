@@ -108,7 +108,7 @@ def test_no_rates_convert_nothing():
     assert table.convert(Decimal("10"), "USD", "USD") == Decimal("10.00")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_command_as_operators_run_it(ecb, tmp_path):
     done = manage("update_fx_rates", "--url", f"{ecb}/eurofxref-daily.xml", tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr
