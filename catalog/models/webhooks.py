@@ -1,8 +1,11 @@
 """Integrators' webhook endpoints and the log of every delivery made to them."""
 
+import ipaddress
 import secrets
 import uuid
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -70,6 +73,23 @@ class WebhookEndpoint(TimeStampedModel):
 
     def __str__(self):
         return self.description or self.url
+
+    def clean(self):
+        """Refuse an address that no delivery would ever be sent to (checked again on
+        every delivery, after DNS, by the link checker's guard)."""
+        from ..linkhealth.fetcher import refuse_address
+
+        host = (urlsplit(self.url).hostname or "").lower()
+        if host in {h.lower() for h in settings.CATALOG_WEBHOOK_ALLOWED_HOSTS}:
+            return
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            reason = "a local name" if host == "localhost" or host.endswith(".local") else None
+        else:
+            reason = refuse_address(address)
+        if reason:
+            raise ValidationError({"url": f"Webhooks are not sent to {reason}."})
 
 
 class WebhookDelivery(TimeStampedModel):

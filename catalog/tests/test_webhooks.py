@@ -254,6 +254,9 @@ def test_the_api_registers_endpoints_and_lists_deliveries(
         ({"url": "ftp://example.com/x", "events": ["video.published"]}, "url"),
         ({"url": "https://example.com/x", "events": ["nope"]}, "events"),
         ({"url": "https://example.com/x", "events": []}, "events"),
+        ({"url": "http://10.1.2.3/hook", "events": ["video.published"]}, "url"),
+        ({"url": "http://169.254.169.254/", "events": ["video.published"]}, "url"),
+        ({"url": "http://localhost:8080/", "events": ["video.published"]}, "url"),
     ],
 )
 def test_bad_endpoints_are_refused_with_400(api_client, staff_user, payload, field):
