@@ -101,6 +101,10 @@ def look_data(row) -> dict:
 def videos_published(video_ids) -> None:
     """Stamp and announce videos that have just been published."""
     Video.objects.filter(pk__in=video_ids).update(published_at=timezone.now())
+    announce_videos(video_ids)
+
+
+def announce_videos(video_ids) -> None:
     for video in Video.objects.filter(pk__in=video_ids).prefetch_related("artists"):
         webhooks.emit(WebhookEvent.VIDEO_PUBLISHED, video_data(video))
 
@@ -130,7 +134,8 @@ def video_saved(sender, instance, created, raw, **kwargs):
         return
     if created or before.get("status") != Video.Status.PUBLISHED:
         pk = instance.pk
-        transaction.on_commit(lambda: videos_published([pk]))
+        Video.objects.filter(pk=pk).update(published_at=timezone.now())
+        transaction.on_commit(lambda: announce_videos([pk]))
 
 
 # Looks
