@@ -14,7 +14,7 @@ import catalog.models.webhooks
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0008_product_is_published"),
+        ("catalog", "0012_studio_review_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -754,6 +754,16 @@ class Migration(migrations.Migration):
             model_name="webhookdelivery",
             index=models.Index(
                 fields=["status", "next_attempt_at"], name="catalog_whdelivery_due"
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalvideo",
+            name="published_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="When the video was last published.",
+                null=True,
             ),
         ),
         migrations.RunPython(catalog.groups.sync_curator_permissions, migrations.RunPython.noop),
