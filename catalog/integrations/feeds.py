@@ -50,6 +50,11 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def absolute(url: str) -> str:
+    """Storage URLs are absolute on object storage and paths on the local file system."""
+    return url if "://" in url else settings.SITE_URL + url
+
+
 def feed_offers():
     """Healthy offers of published products that have a picture and a known availability."""
     # EXISTS rather than joins: the offers are walked in primary-key order, a page at a time.
@@ -63,11 +68,6 @@ def feed_offers():
 
 def rows() -> Iterator[dict]:
     """Yield one dict of COLUMNS per offer, a page of offers at a time."""
-    media = (
-        settings.MEDIA_URL
-        if "://" in settings.MEDIA_URL
-        else settings.SITE_URL + settings.MEDIA_URL
-    )
     last_id = 0
     while True:
         page = list(
@@ -97,7 +97,7 @@ def rows() -> Iterator[dict]:
                 "title": title,
                 "description": clip(description, MAX_LENGTHS["description"]),
                 "link": settings.SITE_URL + product.get_absolute_url() + f"?offer={offer.pk}",
-                "image_link": media.rstrip("/") + "/" + image.image.name,
+                "image_link": absolute(image.image.url),
                 "availability": AVAILABILITY[offer.availability],
                 "price": f"{offer.price:.2f} {offer.currency}",
                 "brand": clip(product.brand, MAX_LENGTHS["brand"]),
