@@ -148,6 +148,7 @@ def build(fmt: str) -> Path:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             for chunk in chunks:
                 out.write(chunk)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; the feed is public
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
