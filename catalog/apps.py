@@ -41,8 +41,10 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from . import signals
         from .api import signals as api_signals
+        from .integrations import events
 
         connection_created.connect(tune_mariadb_session, dispatch_uid="catalog_tune_mariadb")
         signals.connect()
         api_signals.connect()
+        events.connect()
         post_migrate.connect(install_search_index, sender=self, dispatch_uid="catalog_search")

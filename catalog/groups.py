@@ -8,7 +8,17 @@ PUBLISH = "publish_video"
 
 # Click-throughs and link checks are evidence, not catalog content: curators read them but
 # never edit them. The roll-up tables are derived from clicks by code.
-READ_ONLY_MODELS = {"click", "clickdaily", "clickrollupstate", "offercheck", "pricehistory"}
+READ_ONLY_MODELS = {
+    "click",
+    "clickdaily",
+    "clickrollupstate",
+    "offercheck",
+    "pricehistory",
+    "webhookdelivery",
+    "exchangerate",
+}
+# Shoppers' own settings: staff with a superuser's rights look after those, not curators.
+PRIVATE_MODELS = {"productalert", "alertnotification", "digestsubscription"}
 
 
 def sync_curator_permissions(apps, schema_editor):
@@ -33,7 +43,8 @@ def sync_curator_permissions(apps, schema_editor):
     allowed = [
         permission
         for permission in permissions
-        if (
+        if permission.content_type.model not in PRIVATE_MODELS
+        and (
             permission.content_type.model not in READ_ONLY_MODELS
             or permission.codename.startswith("view_")
         )

@@ -185,6 +185,10 @@ def set_video_status(*, videos: models.QuerySet[Video], status: str, user=None) 
         list(Video.objects.filter(pk__in=video_ids)), update=True, default_user=user
     )
     bump_catalog_version()  # the UPDATE sends no signals
+    if status == Video.Status.PUBLISHED and video_ids:
+        from .integrations.events import videos_published
+
+        videos_published(video_ids)
     product_ids = product_ids_in_videos(video_ids)
     if product_ids:
         products = Product.objects.filter(pk__in=product_ids)

@@ -201,6 +201,8 @@ def catalog_written(sender, action="post", **kwargs):
         return  # m2m_changed's pre_add, pre_remove, pre_clear
     if sender._meta.app_label == "catalog" and sender._meta.model_name not in NOT_SHOWN:
         bump_catalog_version()
+
+
 # Search texts
 
 

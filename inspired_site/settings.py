@@ -254,11 +254,13 @@ REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header is what turns an anonymous write into a 401
     # rather than a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Retailer tokens (rtk_…) first; it passes any other token on to knox.
+        "catalog.api.authentication.RetailerTokenAuthentication",
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
+        "catalog.api.permissions.CatalogPermissions",
     ],
     "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -357,6 +359,8 @@ MIDDLEWARE.append("allauth.account.middleware.AccountMiddleware")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(
     "storefront.account_context.saved_and_followed"
 )
+# The shopper's display currency and the newest exchange rates (storefront/currency.py).
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("storefront.currency.context")
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",  # the admin's username sign-in
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -527,4 +531,65 @@ PERMISSIONS_POLICY = (
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.csp.ContentSecurityPolicyMiddleware") + 1,
     "inspired_site.middleware.PermissionsPolicyMiddleware",
+)
+
+
+# Background work (Celery)
+
+# amqp://guest:guest@127.0.0.1:5672// for RabbitMQ. Without a broker, every task runs in
+# the process that sends it (the `make run` default).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_IMPORTS = ["catalog.integrations.tasks"]
+CELERY_BEAT_SCHEDULE = {
+    "update-fx-rates": {
+        "task": "catalog.integrations.tasks.update_fx_rates",
+        "schedule": float(os.environ.get("CATALOG_FX_UPDATE_EVERY", "21600")),
+    },
+    "retry-due-webhooks": {
+        "task": "catalog.integrations.tasks.retry_due_webhooks",
+        "schedule": 300.0,
+    },
+    "weekly-artist-digest": {
+        "task": "catalog.integrations.tasks.send_artist_digests",
+        "schedule": 86_400.0,  # daily sweep; each shopper gets at most one a week
+    },
+}
+
+# Integrations: alerts, webhooks, exchange rates, merchant feeds, embeds
+
+# The site's public address, for links in mails, feeds, oEmbed answers and share cards.
+SITE_URL = os.environ.get("INSPIRED_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# An alert that fired is armed again once the best price is this much above its target.
+CATALOG_ALERT_REARM_MARGIN = float(os.environ.get("CATALOG_ALERT_REARM_MARGIN", "0.05"))
+# Webhook deliveries: tried this often, waiting BACKOFF * 4^(attempt-1) seconds between
+# tries; an endpoint whose deliveries gave up this many times in a row is disabled.
+CATALOG_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CATALOG_WEBHOOK_MAX_ATTEMPTS", "6"))
+CATALOG_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("CATALOG_WEBHOOK_BACKOFF_SECONDS", "30"))
+CATALOG_WEBHOOK_DISABLE_AFTER = int(os.environ.get("CATALOG_WEBHOOK_DISABLE_AFTER", "5"))
+CATALOG_WEBHOOK_TIMEOUT = float(os.environ.get("CATALOG_WEBHOOK_TIMEOUT", "10"))
+# Like CATALOG_LINKCHECK_ALLOWED_HOSTS: hosts that may resolve to private addresses or use
+# other ports; empty in production. Tests allow their own 127.0.0.1 receiver.
+CATALOG_WEBHOOK_ALLOWED_HOSTS = env_list("CATALOG_WEBHOOK_ALLOWED_HOSTS")
+# The ECB's daily reference rates (`manage.py update_fx_rates`).
+CATALOG_FX_RATES_URL = os.environ.get(
+    "CATALOG_FX_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+)
+# Display currencies a shopper can pick (those with an ECB rate, plus the site's).
+CATALOG_DISPLAY_CURRENCIES = env_list(
+    "CATALOG_DISPLAY_CURRENCIES", "USD,EUR,GBP,JPY,CAD,AUD,CHF,SEK"
+)
+# Merchant feeds (/feeds/products.xml and .tsv) are built into this folder and served
+# from there until they are older than CATALOG_FEED_MAX_AGE seconds.
+CATALOG_FEED_DIR = Path(os.environ.get("CATALOG_FEED_DIR", BASE_DIR / "var" / "feeds"))
+CATALOG_FEED_MAX_AGE = int(os.environ.get("CATALOG_FEED_MAX_AGE", "3600"))
+# Share cards (Open Graph images) are drawn once per look and kept here.
+CATALOG_SHARE_CARD_DIR = Path(
+    os.environ.get("CATALOG_SHARE_CARD_DIR", BASE_DIR / "var" / "share-cards")
 )

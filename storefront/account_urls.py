@@ -11,6 +11,11 @@ urlpatterns = [
     path("saved/", views.SavedListView.as_view(), name="saved-list"),
     path("saved/<slug:slug>/add/", views.SaveProductView.as_view(), name="save-product"),
     path("saved/<slug:slug>/remove/", views.UnsaveProductView.as_view(), name="unsave-product"),
+    path("alerts/", views.AlertListView.as_view(), name="alert-list"),
+    path("alerts/digest/", views.DigestView.as_view(), name="digest"),
+    path("alerts/<slug:slug>/add/", views.AlertCreateView.as_view(), name="alert-add"),
+    path("alerts/<int:pk>/remove/", views.AlertDeleteView.as_view(), name="alert-remove"),
+    path("alerts/<int:pk>/active/", views.AlertPauseView.as_view(), name="alert-active"),
     path("following/", views.FollowingListView.as_view(), name="following-list"),
     path("following/<slug:slug>/add/", views.FollowArtistView.as_view(), name="follow-artist"),
     path(

@@ -3,19 +3,24 @@
 Sign-up, sign-in, password and email pages are allauth's (see account/ templates).
 """
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from allauth.account.models import EmailAddress
 
-from catalog.models import Artist, Product
+from catalog.integrations import alerts
+from catalog.models import Artist, DigestSubscription, Product, ProductAlert
 
 from . import services
+from .currency import display_currency
+from .forms import AlertForm
 from .models import FollowedArtist, SavedProduct
 
 
@@ -85,14 +90,19 @@ class ToggleView(View):
         return HttpResponseRedirect(back)
 
     def get_redirect_url(self, *, fallback):
-        target = self.request.POST.get("next", "")
-        # Absolute paths on this site only: allowed_hosts=None refuses any host or scheme,
-        # and the leading "/" refuses relative paths that would land below this endpoint.
-        if target.startswith("/") and url_has_allowed_host_and_scheme(
-            target, allowed_hosts=None, require_https=self.request.is_secure()
-        ):
-            return target
-        return fallback
+        return next_or(self.request, fallback)
+
+
+def next_or(request, fallback):
+    """Return the form's `next` when it is a path on this site, else `fallback`."""
+    target = request.POST.get("next", "")
+    # Absolute paths on this site only: allowed_hosts=None refuses any host or scheme,
+    # and the leading "/" refuses relative paths that would land below this endpoint.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts=None, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 class ProductToggleView(ToggleView):
@@ -126,3 +136,82 @@ class FollowArtistView(ArtistToggleView):
 class UnfollowArtistView(ArtistToggleView):
     service = staticmethod(services.unfollow_artist)
     active = False
+
+
+# Alerts and the weekly digest
+
+
+class AlertListView(LoginRequiredMixin, ListView):
+    """Context: alerts (the shopper's, newest first), digest (the weekly digest's state)."""
+
+    template_name = "storefront/alert_list.html"
+    context_object_name = "alerts"
+    paginate_by = 48
+
+    def get_queryset(self):
+        return ProductAlert.objects.by(self.request.user).for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["digest"] = DigestSubscription.objects.filter(
+            user=self.request.user, weekly_digest=True
+        ).exists()
+        return context
+
+
+class AlertCreateView(LoginRequiredMixin, View):
+    """POST from the product page or Saved: create (or re-activate) an alert."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, slug):
+        product = get_object_or_404(Product.objects.visible_to(request.user), slug=slug)
+        form = AlertForm(request.POST)
+        if not form.is_valid():
+            errors = "; ".join(error for errors in form.errors.values() for error in errors)
+            messages.error(request, f"The alert was not set: {errors}")
+            return HttpResponseRedirect(product.get_absolute_url())
+        alerts.create_alert(
+            user=request.user,
+            product=product,
+            kind=form.cleaned_data["kind"],
+            target_price=form.cleaned_data["target_price"],
+            currency=form.cleaned_data["currency"] or display_currency(request),
+        )
+        messages.success(request, f"Alert set on {product}. Manage it under Alerts.")
+        back = next_or(request, product.get_absolute_url())
+        return HttpResponseRedirect(back)
+
+
+class AlertDeleteView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        alert = get_object_or_404(ProductAlert.objects.by(request.user), pk=pk)
+        alert.delete()
+        messages.success(request, "Alert removed.")
+        return HttpResponseRedirect(reverse("accounts:alert-list"))
+
+
+class AlertPauseView(LoginRequiredMixin, View):
+    """Switch an alert off or back on (POST `active=1` or `active=0`)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        alert = get_object_or_404(ProductAlert.objects.by(request.user), pk=pk)
+        alert.is_active = request.POST.get("active") == "1"
+        alert.save(update_fields=["is_active", "updated_at"])
+        return HttpResponseRedirect(reverse("accounts:alert-list"))
+
+
+class DigestView(LoginRequiredMixin, View):
+    """Opt in to or out of the weekly mail of followed artists' new videos."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        enabled = request.POST.get("weekly_digest") == "1"
+        alerts.set_digest(request.user, enabled)
+        messages.success(request, "Weekly digest on." if enabled else "Weekly digest off.")
+        return HttpResponseRedirect(reverse("accounts:alert-list"))

@@ -1,16 +1,20 @@
 """Browse: the API's ProductFilter plus what only the storefront needs (sorting, facets)."""
 
 import hashlib
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Subquery
 
 import django_filters
 
 from catalog.filters import ProductFilter
+from catalog.integrations.fx import latest_rates
 from catalog.models import Retailer
 
 from .caching import COUNT_CACHE_SECONDS
+from .currency import display_currency
 
 
 class BrowseFilter(ProductFilter):
@@ -28,7 +32,40 @@ class BrowseFilter(ProductFilter):
     # Facets whose counts ignore their own selection, so that shoppers can add a second value.
     FACETS = ["type", "style", "retailer", "brand"]
 
+    def filter_queryset(self, queryset):
+        """Price bounds in the shopper's display currency, converted into the site's.
+
+        The stored from price is in the site currency, and one rate converts every such
+        price into the display currency, so converting the bounds back keeps the filter an
+        index range scan. An explicit `currency`, or no rate, keeps the bounds as typed.
+        """
+        data = self.form.cleaned_data
+        shown_in = display_currency(self.request) if self.request is not None else ""
+        site = settings.CATALOG_CURRENCY
+        low, high = data.get("min_price"), data.get("max_price")
+        if (
+            not shown_in
+            or shown_in == site
+            or data.get("currency")
+            or (low is None and high is None)
+        ):
+            return super().filter_queryset(queryset)
+        rates = latest_rates()
+        if rates.factor(shown_in, site) is None:
+            return super().filter_queryset(queryset)
+        self.form.cleaned_data = {
+            **data,
+            "min_price": None if low is None else rates.convert(Decimal(low), shown_in, site),
+            "max_price": None if high is None else rates.convert(Decimal(high), shown_in, site),
+        }
+        try:
+            return super().filter_queryset(queryset)
+        finally:
+            self.form.cleaned_data = data
+
     def apply_sort(self, queryset, name, value):
+        # Sorting in a display currency gives the same order: every price converts with
+        # the same rate into it from the site currency, which the from-price is taken in.
         if value in ("price", "-price"):
             # The stored from price, the one the cards show: an index range scan.
             return queryset.by_price(descending=value == "-price")

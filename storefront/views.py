@@ -27,10 +27,10 @@ from catalog.models import (
     Click,
     Offer,
     Product,
+    ProductAlert,
     Retailer,
     Scene,
     Video,
-    VideoProduct,
     product_ids_in_videos,
 )
 from inspired_site.proxies import client_ip
@@ -249,39 +249,44 @@ class VideoDetailView(AnonymousCacheMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        video = self.object
-        products = list(Product.objects.in_video(video).for_listing())
-        by_id = {product.pk: product for product in products}
-        scenes = list(video.scenes.all())
-        for scene in scenes:
-            scene.panel_items = [
-                (appearance, by_id[appearance.product_id])
-                for appearance in scene.appearances.all()
-                if appearance.product_id in by_id
-            ]
-        start = parse_start(self.request.GET.get("t"))
-        current = next((s for s in scenes if s.start_seconds <= start < s.end_seconds), None)
-        source = next(iter(video.sources.all()), None)
-        offset = source.offset.total_seconds() if source else 0
-        context.update(
-            source=source,
-            media_start=int(start + offset),
-            player_config={
-                "provider": source.provider if source else "",
-                "offset": offset,
-                "start": start,
-                "scenes": [
-                    {"id": s.pk, "start": s.start_seconds, "end": s.end_seconds} for s in scenes
-                ],
-            },
-            scenes=scenes,
-            current_scene=current or (scenes[0] if scenes else None),
-            start=start,
-            looks=sorted(
-                products, key=lambda p: (p.style.position, p.style.name, p.brand, p.name)
-            ),
-        )
+        context.update(player_context(self.object, self.request))
         return context
+
+
+def player_context(video, request) -> dict:
+    """The player, its scenes with their products, and every look of `video`; shared by
+    the video page and its embeddable twin."""
+    context = {}
+    products = list(Product.objects.in_video(video).for_listing())
+    by_id = {product.pk: product for product in products}
+    scenes = list(video.scenes.all())
+    for scene in scenes:
+        scene.panel_items = [
+            (appearance, by_id[appearance.product_id])
+            for appearance in scene.appearances.all()
+            if appearance.product_id in by_id
+        ]
+    start = parse_start(request.GET.get("t"))
+    current = next((s for s in scenes if s.start_seconds <= start < s.end_seconds), None)
+    source = next(iter(video.sources.all()), None)
+    offset = source.offset.total_seconds() if source else 0
+    context.update(
+        source=source,
+        media_start=int(start + offset),
+        player_config={
+            "provider": source.provider if source else "",
+            "offset": offset,
+            "start": start,
+            "scenes": [
+                {"id": s.pk, "start": s.start_seconds, "end": s.end_seconds} for s in scenes
+            ],
+        },
+        scenes=scenes,
+        current_scene=current or (scenes[0] if scenes else None),
+        start=start,
+        looks=sorted(products, key=lambda p: (p.style.position, p.style.name, p.brand, p.name)),
+    )
+    return context
 
 
 class ProductDetailView(AnonymousCacheMixin, DetailView):
@@ -499,6 +504,27 @@ def _id_param(request, name):
     return int(value) if value.isdigit() and len(value) < 19 else None
 
 
+HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?")
+
+
+def click_channel(request, offer):
+    """Return (channel, alert id, embed host) that a click-through is credited to.
+
+    `?alert=<id>` from an alert mail counts when that alert watches this offer's product;
+    `?via=embed&host=<name>` comes from the embeddable player on another site.
+    """
+    alert_id = _id_param(request, "alert")
+    if (
+        alert_id is not None
+        and ProductAlert.objects.filter(pk=alert_id, product_id=offer.product_id).exists()
+    ):
+        return Click.Channel.ALERT, alert_id, ""
+    if request.GET.get("via") == "embed":
+        host = request.GET.get("host", "").strip().lower()
+        return Click.Channel.EMBED, None, host if HOST_NAME.fullmatch(host) else ""
+    return Click.Channel.SITE, None, ""
+
+
 @never_cache
 @require_safe
 def go(request, offer_id):
@@ -538,9 +564,13 @@ def go(request, offer_id):
         )
         if not shown.exists():
             video_id = None
+    channel, alert_id, embed_host = click_channel(request, offer)
     if request.method == "GET":
         # HEAD requests come from link checkers and previews, not shoppers.
         Click.objects.create(
+            channel=channel,
+            alert_id=alert_id,
+            embed_host=embed_host,
             offer=offer,
             product_id=offer.product_id,
             retailer_id=offer.retailer_id,

@@ -4,11 +4,19 @@
 - `videos`, `products`, `offers`: the catalog's admins.
 - `linkhealth`: offer checks, price history and the needs-attention filter.
 - `clicks`: clicks and the click-through dashboard.
+- `integrations`: webhooks and their log, retailer tokens, alerts, exchange rates.
 """
 
 from django.contrib import admin
 
-from . import clicks, linkhealth, offers, products, videos  # noqa: F401 (registers the admins)
+from . import (  # noqa: F401 (registers the admins)
+    clicks,
+    integrations,
+    linkhealth,
+    offers,
+    products,
+    videos,
+)
 
 # The index shows how many offers need attention and links to the click dashboard.
 admin.site.index_template = "admin/catalog/index.html"

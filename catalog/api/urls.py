@@ -19,6 +19,7 @@ router.register("product-types", views.ProductTypeViewSet)
 router.register("product-styles", views.ProductStyleViewSet)
 router.register("retailers", views.RetailerViewSet)
 router.register("offers", views.OfferViewSet)
+router.register("webhooks", views.WebhookEndpointViewSet)
 
 urlpatterns = [
     path("auth/login/", views.LoginView.as_view(), name="login"),

@@ -7,6 +7,7 @@ catalog.filters, validation from the models, multi-row writes from catalog.servi
 import hashlib
 
 from django.contrib.auth.signals import user_logged_in
+from django.db.models import Q
 from django.http import JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views import defaults
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import filters
+from catalog.integrations import webhooks
 from catalog.models import (
     Appearance,
     Artist,
@@ -35,10 +37,13 @@ from catalog.models import (
     Scene,
     Video,
     VideoSource,
+    WebhookEndpoint,
+    of_published_product,
 )
 
 from . import serializers
 from .pagination import CursorPagination, PageNumberPagination
+from .permissions import OfferPermissions, StaffModelPermissions, retailer_token
 from .throttling import LoginRateThrottle
 
 
@@ -374,37 +379,102 @@ class RetailerViewSet(CatalogViewSet):
 
 @write_schema(serializers.OfferSerializer)
 class OfferViewSet(CatalogViewSet):
+    """Offers. A retailer token (`Token rtk_…`) may update its own retailer's offers'
+    url, price, currency and availability, here and through `upsert`; nothing else."""
+
     serializer_class = serializers.OfferSerializer
     pagination_class = CursorPagination
     filterset_class = filters.OfferFilter
+    permission_classes = [OfferPermissions]
     ordering_fields = ["id", "price", "updated_at", "last_checked_at"]
     ordering = ["id"]
     queryset = Offer.objects.none()
 
     def get_serializer_class(self):
+        scoped = retailer_token(self.request) is not None
         if self.action == "upsert":
-            return serializers.OfferUpsertSerializer
+            return (
+                serializers.RetailerOfferUpsertSerializer
+                if scoped
+                else serializers.OfferUpsertSerializer
+            )
+        if scoped and self.action in {"update", "partial_update"}:
+            return serializers.RetailerOfferSerializer
         return super().get_serializer_class()
 
     def get_queryset(self):
         # Prefetched, not joined: with the joins MariaDB starts from products and sorts
         # every offer before taking a page (8 s on a million offers instead of 0.05 s).
-        return Offer.objects.visible_to(self.request.user).prefetch_related("product", "retailer")
+        token = retailer_token(self.request)
+        if token is not None:
+            offers = Offer.objects.filter(Q(retailer=token.retailer) | Q(of_published_product()))
+        else:
+            offers = Offer.objects.visible_to(self.request.user)
+        return offers.prefetch_related("product", "retailer")
 
     @extend_schema(
         request=serializers.OfferUpsertSerializer,
         responses={200: serializers.OfferSerializer, 201: serializers.OfferSerializer},
         summary="Feed sync: update the retailer's offer for the product, or create it (201).",
+        description=(
+            "With a retailer token, only that retailer's existing offer is updated, and only "
+            "its url, price, currency and availability."
+        ),
     )
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def upsert(self, request):
-        serializer = serializers.OfferUpsertSerializer(
+        serializer = self.get_serializer_class()(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
         offer = serializer.save()
         code = status.HTTP_201_CREATED if serializer.created else status.HTTP_200_OK
         return Response(self.read_back(offer), status=code)
+
+
+# Webhooks
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Webhook endpoints."),
+    create=extend_schema(summary="Register an endpoint; the answer carries its signing secret."),
+)
+class WebhookEndpointViewSet(viewsets.ModelViewSet):
+    """Integrators' webhook endpoints (staff with the webhook endpoint permissions)."""
+
+    serializer_class = serializers.WebhookEndpointSerializer
+    permission_classes = [StaffModelPermissions]
+    filter_backends = []
+    queryset = WebhookEndpoint.objects.order_by("id")
+
+    @extend_schema(
+        responses=serializers.WebhookDeliverySerializer(many=True),
+        summary="The endpoint's deliveries, newest first, with what the endpoint answered.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=PageNumberPagination,
+        serializer_class=serializers.WebhookDeliverySerializer,
+    )
+    def deliveries(self, request, pk=None):
+        endpoint = self.get_object()
+        page = self.paginate_queryset(endpoint.deliveries.order_by("-created_at", "-id"))
+        return self.get_paginated_response(
+            serializers.WebhookDeliverySerializer(page, many=True).data
+        )
+
+    @extend_schema(
+        request=None,
+        responses={201: serializers.WebhookDeliverySerializer},
+        summary="Queue a test delivery of the endpoint's first event; answers the delivery.",
+    )
+    @action(detail=True, methods=["post"], serializer_class=serializers.WebhookDeliverySerializer)
+    def test(self, request, pk=None):
+        delivery = webhooks.send_test_event(self.get_object())
+        return Response(
+            serializers.WebhookDeliverySerializer(delivery).data, status=status.HTTP_201_CREATED
+        )
 
 
 # Tokens

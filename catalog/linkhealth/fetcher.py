@@ -185,11 +185,13 @@ class UrlParts:
     trusted: bool
 
 
-def check_url_rules(url: str) -> UrlParts:
+def check_url_rules(url: str, *, trusted_hosts: set[str] | None = None) -> UrlParts:
     """Apply every rule that needs no DNS lookup to `url`, or raise LinkRefused.
 
     Models validate offer URLs with this at save time; the checker applies it, and then
-    the address rules to what the host resolves to, before each fetch.
+    the address rules to what the host resolves to, before each fetch. `trusted_hosts`
+    replaces CATALOG_LINKCHECK_ALLOWED_HOSTS for callers with a list of their own (webhook
+    deliveries).
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -212,7 +214,7 @@ def check_url_rules(url: str) -> UrlParts:
         port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError as error:
         raise LinkRefused("The link's port is not a number from 0 to 65535.") from error
-    trusted = host in allowed_hosts()
+    trusted = host in (allowed_hosts() if trusted_hosts is None else trusted_hosts)
     if not trusted:
         if port not in DEFAULT_PORTS.values():
             raise LinkRefused(f"Port {port} is not checked; only 80 and 443 are.")
@@ -227,9 +229,11 @@ def check_url_rules(url: str) -> UrlParts:
     return UrlParts(scheme, host, port, parts.path, parts.query, trusted)
 
 
-def resolve_target(url: str, *, resolver: Resolver = socket.getaddrinfo) -> Target:
+def resolve_target(
+    url: str, *, resolver: Resolver = socket.getaddrinfo, trusted_hosts: set[str] | None = None
+) -> Target:
     """Check `url` against the fetch rules and return where to connect, or raise LinkRefused."""
-    parts = check_url_rules(url)
+    parts = check_url_rules(url, trusted_hosts=trusted_hosts)
     scheme, host, port, trusted = parts.scheme, parts.host, parts.port, parts.trusted
 
     addresses = _addresses(host, port, resolver)
@@ -349,6 +353,43 @@ def fetch(url: str, method: str = "GET", *, resolver: Resolver = socket.getaddri
         response.url = current
         response.hops = hops
         return response
+
+
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    trusted_hosts: set[str],
+    resolver: Resolver = socket.getaddrinfo,
+    max_body: int = 4096,
+) -> tuple[int, str]:
+    """POST `body` to `url` through the guard, following no redirect; return (status, body).
+
+    Webhook deliveries go through here: the same address rules as the link checker, the
+    connection pinned to the checked address, and only the first `max_body` bytes of the
+    answer kept. Raises LinkRefused or FetchError.
+    """
+    target = resolve_target(url, resolver=resolver, trusted_hosts=trusted_hosts)
+    connection_class = (
+        _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    )
+    connection = connection_class(target, timeout, timeout)
+    try:
+        connection.request(
+            "POST",
+            target.request_path,
+            body=body,
+            headers={"Content-Length": str(len(body)), "Connection": "close", **headers},
+        )
+        raw = connection.getresponse()
+        answer = raw.read(max_body)
+        return raw.status, answer.decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException) as error:
+        raise FetchError(f"{type(error).__name__}: {error}") from error
+    finally:
+        connection.close()
 
 
 # Reading schema.org data

@@ -7,8 +7,14 @@
 - `offers`: retailers and their offers.
 - `clicks`: click-throughs and the dashboard's roll-ups.
 - `linkhealth`: the link checker's visits and the offers' price history.
+- `alerts`: shoppers' price and stock alerts, their mails, the weekly digest opt-in.
+- `webhooks`: integrators' endpoints and the delivery log.
+- `apitokens`: retailer-scoped API tokens.
+- `fx`: the ECB's exchange rates.
 """
 
+from .alerts import AlertNotification, DigestSubscription, ProductAlert
+from .apitokens import RetailerToken
 from .base import (
     NEGATIVE_PRICE,
     URL_MAX_LENGTH,
@@ -24,6 +30,7 @@ from .clicks import (
     ClickRollupState,
     calendar_cover,
 )
+from .fx import ExchangeRate
 from .linkhealth import OfferCheck, PriceHistory
 from .offers import Offer, Retailer
 from .products import (
@@ -45,11 +52,13 @@ from .videos import (
     VideoSource,
     format_timecode,
 )
+from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "NEGATIVE_PRICE",
     "ROLLUP_NONE",
     "URL_MAX_LENGTH",
+    "AlertNotification",
     "Appearance",
     "Artist",
     "CastMember",
@@ -57,14 +66,18 @@ __all__ = [
     "ClickDaily",
     "ClickDailyTotal",
     "ClickRollupState",
+    "DigestSubscription",
+    "ExchangeRate",
     "Offer",
     "OfferCheck",
     "PriceHistory",
     "Product",
+    "ProductAlert",
     "ProductImage",
     "ProductStyle",
     "ProductType",
     "Retailer",
+    "RetailerToken",
     "Scene",
     "SlugKeyedQuerySet",
     "TimeStampedModel",
@@ -72,6 +85,9 @@ __all__ = [
     "Video",
     "VideoProduct",
     "VideoSource",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "calendar_cover",
     "format_timecode",
     "of_published_product",

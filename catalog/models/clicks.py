@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db import models
 from django.db.models import Count, Q, Sum
 
+from .alerts import ProductAlert
 from .base import URL_MAX_LENGTH, TimeStampedModel, TimeStampedQuerySet
 from .offers import Offer, Retailer
 from .products import Product
@@ -20,6 +21,11 @@ class ClickQuerySet(TimeStampedQuerySet):
 class Click(TimeStampedModel):
     """One "Buy at <retailer>" click. Keeps no raw IP: the visitor id is a salted hash."""
 
+    class Channel(models.TextChoices):
+        SITE = "site", "The site"
+        ALERT = "alert", "An alert mail"
+        EMBED = "embed", "An embedded player"
+
     offer = models.ForeignKey(Offer, on_delete=models.SET_NULL, null=True, related_name="clicks")
     product = models.ForeignKey(
         Product, on_delete=models.SET_NULL, null=True, related_name="clicks"
@@ -32,6 +38,15 @@ class Click(TimeStampedModel):
     )
     scene = models.ForeignKey(
         Scene, on_delete=models.SET_NULL, null=True, blank=True, related_name="clicks"
+    )
+    channel = models.CharField(
+        max_length=5, choices=Channel, default=Channel.SITE, db_default=Channel.SITE
+    )
+    alert = models.ForeignKey(
+        ProductAlert, on_delete=models.SET_NULL, null=True, blank=True, related_name="clicks"
+    )
+    embed_host = models.CharField(
+        max_length=253, blank=True, default="", db_default="", help_text="The embedding site."
     )
     visitor_hash = models.CharField(max_length=64, blank=True)
     target_url = models.URLField(max_length=URL_MAX_LENGTH)

@@ -285,10 +285,7 @@ class Product(TimeStampedModel):
 
     objects = ProductQuerySet.as_manager()
     # The derived columns are kept by the catalog, not edited: no history of them.
-    history = HistoricalRecords(
-        excluded_fields=list(DERIVED_FIELDS)
-    )
-
+    history = HistoricalRecords(excluded_fields=list(DERIVED_FIELDS))
 
     class Meta:
         ordering = ["brand", "name"]

@@ -115,6 +115,9 @@ class Video(TimeStampedModel):
         help_text="Raised by every studio edit, so that two curators cannot overwrite each other.",
     )
     is_featured = models.BooleanField("featured", default=False)
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the video was last published."
+    )
     products = models.ManyToManyField(
         "Product",
         through="VideoProduct",

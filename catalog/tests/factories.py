@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -233,3 +233,58 @@ class PriceHistoryFactory(factory.django.DjangoModelFactory):
     price = factory.LazyAttribute(lambda o: o.offer.price)
     currency = factory.LazyAttribute(lambda o: o.offer.currency)
     availability = factory.LazyAttribute(lambda o: o.offer.availability)
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.WebhookEndpoint
+
+    url = factory.Sequence(lambda n: f"https://hooks{n}.example.com/in")
+    events = factory.LazyFunction(lambda: ["offer.price_changed"])
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.WebhookDelivery
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    event = "offer.price_changed"
+    payload = factory.LazyFunction(lambda: {"id": 1})
+
+
+class RetailerTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.RetailerToken
+
+    retailer = factory.SubFactory(RetailerFactory)
+    name = factory.Sequence(lambda n: f"Integration {n}")
+    key_prefix = factory.Sequence(lambda n: f"rtk_{n:08d}")
+    digest = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class ProductAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ProductAlert
+
+    user = factory.SubFactory(UserFactory)
+    product = factory.SubFactory(ProductFactory)
+    kind = models.ProductAlert.Kind.BACK_IN_STOCK
+    currency = "USD"
+
+
+class AlertNotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.AlertNotification
+
+    alert = factory.SubFactory(ProductAlertFactory)
+    new_price = Decimal("10.00")
+    currency = "USD"
+
+
+class ExchangeRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ExchangeRate
+
+    currency = factory.Iterator(["USD", "GBP", "JPY", "CHF", "SEK", "CAD", "AUD", "NOK"])
+    date = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    rate = Decimal("1.10")

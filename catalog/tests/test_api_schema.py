@@ -77,12 +77,18 @@ def test_schema_covers_every_resource_and_action():
         "product-styles",
         "retailers",
         "offers",
+        "webhooks",
     ]:
         assert set(paths[f"/api/v1/{resource}/"]) >= {"get", "post"}
         assert set(paths[f"/api/v1/{resource}/{{id}}/"]) >= {"get", "put", "patch", "delete"}
     assert "/api/v1/videos/{id}/scenes/" in paths
     assert "/api/v1/videos/{id}/products/" in paths
     assert "/api/v1/auth/login/" in paths
+    assert "post" in paths["/api/v1/offers/upsert/"]
+    assert "get" in paths["/api/v1/webhooks/{id}/deliveries/"]
+    assert "post" in paths["/api/v1/webhooks/{id}/test/"]
+    schemes = generated_schema()["components"]["securitySchemes"]
+    assert schemes["retailerToken"]["name"] == "Authorization"
 
 
 def test_schema_names_every_parameter_and_response():

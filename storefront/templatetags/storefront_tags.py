@@ -134,3 +134,14 @@ def product_schema(context, product, offers):
         for offer in offers
     ]
     return data
+
+
+@register.simple_tag(takes_context=True)
+def converted(context, amount, currency):
+    """Beside a price: "≈ €93, rate of 3 Dec" in the shopper's display currency, or ""."""
+    from storefront.currency import converted_label
+
+    target = context.get("display_currency", "")
+    if not target or amount is None:
+        return ""
+    return converted_label(amount, currency, target, context.get("fx_rates"))

@@ -105,9 +105,14 @@ def test_share_links_on_video_and_product_pages(client):
     VideoProductFactory(product=product)
     video = product.video_products.get().video
 
-    for url in [video.get_absolute_url(), product.get_absolute_url()]:
+    # A product is shared by its share URL, whose preview is the look's card.
+    pages = [
+        (video.get_absolute_url(), video.get_absolute_url()),
+        (product.get_absolute_url(), f"/share/products/{product.slug}/"),
+    ]
+    for url, shared in pages:
         html = client.get(url, HTTP_HOST=HOST).text
-        encoded = f"http%3A%2F%2F{HOST}{url.replace('/', '%2F')}"
+        encoded = f"http%3A%2F%2F{HOST}{shared.replace('/', '%2F')}"
         assert f"https://www.facebook.com/sharer/sharer.php?u={encoded}" in html
         assert f"https://x.com/intent/post?url={encoded}" in html
         assert f"https://www.pinterest.com/pin/create/button/?url={encoded}" in html

@@ -5,6 +5,12 @@ from .auth import (
     LoginSerializer,
     TokenSerializer,
 )
+from .integrations import (
+    RetailerOfferSerializer,
+    RetailerOfferUpsertSerializer,
+    WebhookDeliverySerializer,
+    WebhookEndpointSerializer,
+)
 from .products import (
     AppearanceSerializer,
     OfferSerializer,
@@ -44,6 +50,8 @@ __all__ = [
     "ProductStyleSerializer",
     "ProductTypeSerializer",
     "ProductUpsertSerializer",
+    "RetailerOfferSerializer",
+    "RetailerOfferUpsertSerializer",
     "RetailerSerializer",
     "SceneSerializer",
     "SceneWithProductsSerializer",
@@ -51,4 +59,6 @@ __all__ = [
     "VideoDetailSerializer",
     "VideoSerializer",
     "VideoSourceSerializer",
+    "WebhookDeliverySerializer",
+    "WebhookEndpointSerializer",
 ]
