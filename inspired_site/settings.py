@@ -295,6 +295,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set that several fields share or that share a field name.
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventEnum": "catalog.models.webhooks.WebhookEvent",
+        "VideoStatusEnum": "catalog.models.videos.Video.Status",
+        "WebhookDeliveryStatusEnum": "catalog.models.webhooks.WebhookDelivery.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "catalog.api.schema.add_error_responses",

@@ -123,7 +123,46 @@ def run_rollup_clicks():
     assert Click.objects.count() == 1
 
 
+def run_refresh_prices():
+    product = ProductFactory()
+    OfferFactory(product=product, price="12.00", currency="USD")
+    Product.objects.filter(pk=product.pk).update(from_price=None)
+    result = manage("refresh_prices")
+    assert result.returncode == 0, result.stderr
+    assert "1 from price corrected" in result.stdout
+    assert Product.objects.get(pk=product.pk).from_price is not None
+
+
+def run_refresh_search():
+    product = ProductFactory(name="Corduroy blazer")
+    Product.objects.filter(pk=product.pk).update(search_text="")
+    result = manage("refresh_search")
+    assert result.returncode == 0, result.stderr
+    assert "The search index is complete." in result.stdout
+    assert "blazer" in Product.objects.get(pk=product.pk).search_text
+
+
+def run_build_merchant_feeds(tmp_path):
+    result = manage("build_merchant_feeds", CATALOG_FEED_DIR=str(tmp_path / "feeds"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "feeds" / "products.xml").exists()
+    assert (tmp_path / "feeds" / "products.tsv").exists()
+
+
+def run_update_fx_rates():
+    from .test_fx import rates_server
+
+    with rates_server() as base:
+        result = manage("update_fx_rates", "--url", f"{base}/eurofxref-daily.xml")
+    assert result.returncode == 0, result.stderr
+    assert "3 exchange rates stored" in result.stdout
+
+
 REAL_RUNS = {
+    "build_merchant_feeds": run_build_merchant_feeds,
+    "refresh_prices": run_refresh_prices,
+    "refresh_search": run_refresh_search,
+    "update_fx_rates": run_update_fx_rates,
     "check_offers": run_check_offers,
     "ensure_curator": run_ensure_curator,
     "generate_catalog": run_generate_catalog,
