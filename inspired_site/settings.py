@@ -1,6 +1,7 @@
 """
 Inspired's one settings module. Every value that differs between machines comes from the
-environment; `.env.example` lists each variable with a safe development value.
+environment; `.env.example` lists each variable with a safe development value. It is
+one module by the project's convention (no settings package), grouped in sections.
 """
 
 import os

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import currency, integration_views, views
+from . import clickout, currency, integration_views, views
 
 app_name = "storefront"
 
@@ -14,7 +14,7 @@ urlpatterns = [
     path("products/<slug:slug>/", views.ProductDetailView.as_view(), name="product-detail"),
     path("retailers/<slug:slug>/", views.RetailerDetailView.as_view(), name="retailer-detail"),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("go/<int:offer_id>/", views.go, name="go"),
+    path("go/<int:offer_id>/", clickout.go, name="go"),
     path(
         "unsubscribe/<str:token>/",
         integration_views.UnsubscribeView.as_view(),

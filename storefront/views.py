@@ -7,15 +7,12 @@ from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.static import serve
@@ -24,16 +21,12 @@ from catalog.caching import catalog_version
 from catalog.models import (
     Appearance,
     Artist,
-    Click,
     Offer,
     Product,
-    ProductAlert,
     Retailer,
-    Scene,
     Video,
     product_ids_in_videos,
 )
-from inspired_site.proxies import client_ip
 
 from . import sitemaps
 from .caching import (
@@ -484,105 +477,6 @@ class RetailerDetailView(AnonymousCacheMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["retailer"] = self.retailer
         return context
-
-
-# Click-through to retailers
-
-
-def visitor_hash(request) -> str:
-    """Return a daily, salted hash of the visitor: counts unique clicks, keeps no raw IP."""
-    ip = client_ip(request)  # behind the proxy, the shopper's own address
-    agent = request.META.get("HTTP_USER_AGENT", "")[:512]
-    day = timezone.now().date().isoformat()
-    return salted_hmac(
-        "storefront.click.visitor", f"{ip}|{agent}|{day}", algorithm="sha256"
-    ).hexdigest()
-
-
-def _id_param(request, name):
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
-
-
-HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?")
-
-
-def click_channel(request, offer):
-    """Return (channel, alert id, embed host) that a click-through is credited to.
-
-    `?alert=<id>` from an alert mail counts when that alert watches this offer's product;
-    `?via=embed&host=<name>` comes from the embeddable player on another site.
-    """
-    alert_id = _id_param(request, "alert")
-    if (
-        alert_id is not None
-        and ProductAlert.objects.filter(pk=alert_id, product_id=offer.product_id).exists()
-    ):
-        return Click.Channel.ALERT, alert_id, ""
-    if request.GET.get("via") == "embed":
-        host = request.GET.get("host", "").strip().lower()
-        return Click.Channel.EMBED, None, host if HOST_NAME.fullmatch(host) else ""
-    return Click.Channel.SITE, None, ""
-
-
-@never_cache
-@require_safe
-def go(request, offer_id):
-    """Record a "Buy at <retailer>" click and send the shopper to the offer's stored URL.
-
-    The target is always the offer's own URL with its retailer's link template applied:
-    nothing in the request can change where the redirect goes.
-    """
-    offer = get_object_or_404(
-        Offer.objects.select_related("retailer", "product").filter(
-            product__in=Product.objects.visible_to(request.user)
-        ),
-        pk=offer_id,
-    )
-    target = offer.retailer.apply_link_template(offer.url)
-    video_id = _id_param(request, "video")
-    scene_id = _id_param(request, "scene")
-    # Only a published scene or video that really shows this product is credited.
-    scene = None
-    if scene_id is not None:
-        scene = (
-            Scene.objects.filter(
-                pk=scene_id,
-                video__status=Video.Status.PUBLISHED,
-                appearances__product=offer.product_id,
-            )
-            .only("pk", "video_id")
-            .first()
-        )
-    if scene is not None:
-        video_id = scene.video_id
-    elif video_id is not None:
-        shown = Video.objects.published().filter(
-            Q(video_products__product=offer.product_id)
-            | Q(scenes__appearances__product=offer.product_id),
-            pk=video_id,
-        )
-        if not shown.exists():
-            video_id = None
-    channel, alert_id, embed_host = click_channel(request, offer)
-    if request.method == "GET":
-        # HEAD requests come from link checkers and previews, not shoppers.
-        Click.objects.create(
-            channel=channel,
-            alert_id=alert_id,
-            embed_host=embed_host,
-            offer=offer,
-            product_id=offer.product_id,
-            retailer_id=offer.retailer_id,
-            video_id=video_id,
-            scene=scene,
-            visitor_hash=visitor_hash(request),
-            target_url=target,
-        )
-    response = HttpResponseRedirect(target)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "origin"
-    return response
 
 
 # Search engines

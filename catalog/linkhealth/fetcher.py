@@ -9,6 +9,10 @@ The connection is then opened to the very IP address that was checked (the Host 
 TLS certificate still name the host), so a DNS answer that changes between check and
 connect cannot point us elsewhere. settings.CATALOG_LINKCHECK_ALLOWED_HOSTS lifts the
 address and port checks for named hosts only (the tests' own server on 127.0.0.1).
+
+One module on purpose, past the usual length: the guard, the pinned connection and the
+page reading are the one code path every outbound request of the catalog takes (link
+checks, imported images, webhook deliveries), so that a reviewer reads it in one place.
 """
 
 import http.client
