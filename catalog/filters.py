@@ -157,7 +157,10 @@ class ProductFilter(SyncFilterSet):
     )
     in_stock = StrictBooleanFilter(
         method="filter_offers",
-        label="true: has a shoppable offer (in stock, link healthy); false: has none.",
+        label=(
+            "true: has a buyable offer (link healthy, in stock or availability unknown); "
+            "false: has none."
+        ),
     )
 
     class Meta:
@@ -209,12 +212,12 @@ class ProductFilter(SyncFilterSet):
         in_stock = self.form.cleaned_data.get("in_stock")
         offers = Offer.objects.filter(conditions, product=OuterRef("pk"))
         if in_stock is True:
-            queryset = queryset.filter(Exists(offers.shoppable()))
+            queryset = queryset.filter(Exists(offers.buyable()))
         elif conditions:
             queryset = queryset.filter(Exists(offers))
         if in_stock is False:
-            shoppable = Offer.objects.shoppable().filter(product=OuterRef("pk"))
-            queryset = queryset.filter(~Exists(shoppable))
+            buyable = Offer.objects.buyable().filter(product=OuterRef("pk"))
+            queryset = queryset.filter(~Exists(buyable))
         return queryset
 
 

@@ -249,7 +249,7 @@ def sample_objects():
         "product": product,
         "artist": middle(Artist.objects.filter(videos__status=Video.Status.PUBLISHED)),
         "retailer": middle(Retailer.objects.all()),
-        "offer": middle(Offer.objects.shoppable()),
+        "offer": middle(Offer.objects.buyable()),
     }
 
 

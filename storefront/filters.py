@@ -26,7 +26,7 @@ class BrowseFilter(ProductFilter):
     def apply_sort(self, queryset, name, value):
         if value in ("price", "-price"):
             cheapest = (
-                Offer.objects.shoppable()
+                Offer.objects.buyable()
                 .filter(product=OuterRef("pk"))
                 .order_by("price")
                 .values("price")[:1]

@@ -135,15 +135,45 @@ class VideoListView(AnonymousCacheMixin, ListView):
         return Video.objects.published().for_listing().order_by("-release_date", "title")
 
 
+CLOCK_TIME = re.compile(r"(?:(\d{1,2}):)?(\d{1,2}):(\d{2})")
+UNIT_TIME = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
 def parse_start(value):
-    """Return the ?t= start in whole seconds, or 0 when it is missing or not a time."""
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
+    """Return the ?t= start in whole seconds, or 0 when it is missing or not a time.
+
+    Takes seconds (`65`), a clock time (`1:05`, `1:02:03`) and YouTube's units (`1m05s`).
+    """
+    value = (value or "").strip().lower()
+    if clock := CLOCK_TIME.fullmatch(value):
+        hours, minutes, seconds = (int(part or 0) for part in clock.groups())
+        if (minutes > 59 and clock.group(1)) or seconds > 59:
+            return 0
+        total = hours * 3600 + minutes * 60 + seconds
+    elif (units := UNIT_TIME.fullmatch(value)) and any(units.groups()):
+        hours, minutes, seconds = (int(part or 0) for part in units.groups())
+        total = hours * 3600 + minutes * 60 + seconds
+    else:
+        try:
+            total = float(value)
+        except ValueError:
+            return 0
+        if total != total:  # NaN
+            return 0
+    if total < 0 or total > 86_400:
         return 0
-    if seconds != seconds or seconds < 0 or seconds > 86_400:
-        return 0
-    return int(seconds)
+    return int(total)
+
+
+def scene_at(scenes, seconds):
+    """Return the scene playing at `seconds`; past the last scene's end, the last scene.
+
+    The last scene's products stay on screen when the video ends, and between scenes
+    there is none.
+    """
+    if scenes and seconds >= scenes[-1].end_seconds:
+        return scenes[-1]
+    return next((s for s in scenes if s.start_seconds <= seconds < s.end_seconds), None)
 
 
 class VideoDetailView(AnonymousCacheMixin, DetailView):
@@ -174,7 +204,7 @@ class VideoDetailView(AnonymousCacheMixin, DetailView):
                 if appearance.product_id in by_id
             ]
         start = parse_start(self.request.GET.get("t"))
-        current = next((s for s in scenes if s.start_seconds <= start < s.end_seconds), None)
+        current = scene_at(scenes, start)
         source = next(iter(video.sources.all()), None)
         offset = source.offset.total_seconds() if source else 0
         context.update(
@@ -199,7 +229,7 @@ class VideoDetailView(AnonymousCacheMixin, DetailView):
 
 
 class ProductDetailView(AnonymousCacheMixin, DetailView):
-    """Context: product, offers (healthy, cheapest first), best_offer, appearances
+    """Context: product, offers (healthy, `best_first()`), best_offer, appearances
     (the scenes it is seen in), videos, related (same type, same videos, other products).
     """
 
@@ -207,7 +237,7 @@ class ProductDetailView(AnonymousCacheMixin, DetailView):
     context_object_name = "product"
 
     def get_queryset(self):
-        offers = Offer.objects.healthy().select_related("retailer").order_by("price", "id")
+        offers = Offer.objects.healthy().select_related("retailer").best_first()
         return (
             Product.objects.visible_to(self.request.user)
             .for_listing()
@@ -382,7 +412,9 @@ def go(request, offer_id):
     """Record a "Buy at <retailer>" click and send the shopper to the offer's stored URL.
 
     The target is always the offer's own URL with its retailer's link template applied:
-    nothing in the request can change where the redirect goes.
+    nothing in the request can change where the redirect goes. An offer the storefront
+    hides (its link failed its checks) sends the shopper back to the product page instead,
+    and an offer of a hidden product is not found.
     """
     offer = get_object_or_404(
         Offer.objects.select_related("retailer", "product").filter(
@@ -390,6 +422,10 @@ def go(request, offer_id):
         ),
         pk=offer_id,
     )
+    if not offer.is_healthy:
+        response = HttpResponseRedirect(offer.product.get_absolute_url())
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
     target = offer.retailer.apply_link_template(offer.url)
     video_id = _id_param(request, "video")
     scene_id = _id_param(request, "scene")

@@ -123,7 +123,7 @@ class ProductQuerySet(TimeStampedQuerySet):
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
             Prefetch(
                 "offers",
-                queryset=Offer.objects.shoppable().select_related("retailer").by_price(),
+                queryset=Offer.objects.buyable().select_related("retailer").by_price(),
                 to_attr="shoppable_offers",
             ),
         )

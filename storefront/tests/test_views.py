@@ -258,7 +258,7 @@ def test_video_page_query_count_is_constant(client, django_assert_num_queries, s
 # Products
 
 
-def test_product_page_lists_offers_by_price_marking_stock_and_the_best(client):
+def test_product_page_lists_the_best_offer_first_then_the_out_of_stock(client):
     video, products = make_shoppable_video(scenes=1, per_scene=1)
     product = products[0]
     cheap_gone, dear = product.offers.order_by("price")
@@ -268,7 +268,7 @@ def test_product_page_lists_offers_by_price_marking_stock_and_the_best(client):
     response = client.get(product.get_absolute_url())
 
     assert response.status_code == 200
-    assert response.context["offers"] == [cheap_gone, dear]
+    assert response.context["offers"] == [dear, cheap_gone]
     assert response.context["best_offer"] == dear
     html = response.text
     assert f'class="offer offer--unavailable" data-offer="{cheap_gone.pk}"' in html

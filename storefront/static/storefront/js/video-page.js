@@ -12,7 +12,11 @@ const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matc
 
 let shown;
 
+// The scene playing at `seconds`; past the last scene's end (the video is over), the last
+// scene, so its products stay on screen. storefront.views.scene_at is the same rule.
 function sceneAt(seconds) {
+  const last = config.scenes[config.scenes.length - 1];
+  if (last && seconds >= last.end) return last;
   return config.scenes.find((scene) => scene.start <= seconds && seconds < scene.end) || null;
 }
 
