@@ -90,6 +90,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "inspired_site.urls"
 WSGI_APPLICATION = "inspired_site.wsgi.application"
 SITE_ID = 1
+# What mails and pages call the site. An empty domain means the host each request came to.
+SITE_NAME = os.environ.get("DJANGO_SITE_NAME", "Inspired")
+SITE_DOMAIN = os.environ.get("DJANGO_SITE_DOMAIN", "")
 
 TEMPLATES = [
     {
@@ -360,6 +363,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+# Mails name the site from SITE_NAME and SITE_DOMAIN, never from the sites framework's row.
+ACCOUNT_ADAPTER = "storefront.account_adapter.AccountAdapter"
 
 # Import and export (django-import-export in the admin, `import_feed` on the shell)
 

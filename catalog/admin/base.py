@@ -58,6 +58,8 @@ class CatalogImportExportMixin(ImportExportMixin):
 
     formats = [CSV, XLSX, JSON]
     import_form_class = CappedImportForm
+    # Every row of a file with errors, each invalid one with its errors in full.
+    import_template_name = "admin/catalog/import.html"
 
     def has_import_permission(self, request):
         # Importing both creates and changes rows.

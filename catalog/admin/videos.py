@@ -1,6 +1,10 @@
 """Admins of artists, videos and their sources, scenes, cast and looks."""
 
+import itertools
+
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from ..ingest.resources import (
     ArtistResource,
@@ -52,8 +56,28 @@ class VideoSourceInline(admin.TabularInline):
     fields = ["provider", "external_id", "url", "file", "offset", "is_primary"]
 
 
+class SceneInlineFormSet(BaseInlineFormSet):
+    """Refuse scenes of one form that overlap each other, which each scene's own clean()
+    cannot see before they are saved."""
+
+    def clean(self):
+        super().clean()
+        scenes = [
+            form.instance
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        scenes = [s for s in scenes if s.start is not None and s.end is not None]
+        scenes.sort(key=lambda scene: scene.start)
+        for earlier, later in itertools.pairwise(scenes):
+            if earlier.overlaps(later):
+                raise ValidationError(later.overlap_message(earlier), code="scene_overlap")
+
+
 class SceneInline(admin.TabularInline):
     model = Scene
+    formset = SceneInlineFormSet
     extra = 0
     fields = ["start", "end", "title"]
     show_change_link = True

@@ -14,6 +14,7 @@ from ..validators import validate_http_url, validate_link_template
 from .base import (
     NEGATIVE_PRICE,
     URL_MAX_LENGTH,
+    LinkField,
     SlugKeyedQuerySet,
     TimeStampedModel,
     TimeStampedQuerySet,
@@ -24,7 +25,7 @@ from .products import Product, of_published_product
 class Retailer(TimeStampedModel):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
-    homepage_url = models.URLField(
+    homepage_url = LinkField(
         "home page", max_length=URL_MAX_LENGTH, blank=True, validators=[validate_http_url]
     )
     logo = models.ImageField(upload_to="retailers/", blank=True)
@@ -144,7 +145,7 @@ class Offer(TimeStampedModel):
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="offers")
     retailer = models.ForeignKey(Retailer, on_delete=models.PROTECT, related_name="offers")
-    url = models.URLField(
+    url = LinkField(
         "deep link",
         max_length=URL_MAX_LENGTH,
         validators=[validate_http_url],

@@ -10,7 +10,13 @@ from django.urls import reverse
 from django.utils.dateparse import parse_duration
 
 from ..validators import validate_http_url
-from .base import URL_MAX_LENGTH, SlugKeyedQuerySet, TimeStampedModel, TimeStampedQuerySet
+from .base import (
+    URL_MAX_LENGTH,
+    LinkField,
+    SlugKeyedQuerySet,
+    TimeStampedModel,
+    TimeStampedQuerySet,
+)
 
 
 class Artist(TimeStampedModel):
@@ -100,6 +106,22 @@ class Video(TimeStampedModel):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        super().clean()
+        if self.duration is None or self.pk is None:
+            return
+        past_the_end = self.scenes.filter(end__gt=self.duration).order_by("start").first()
+        if past_the_end is not None:
+            raise ValidationError(
+                {
+                    "duration": (
+                        f"The scene “{past_the_end}” ends after {format_timecode(self.duration)}: "
+                        "shorten or delete it first."
+                    )
+                },
+                code="scene_past_the_end",
+            )
+
     def get_absolute_url(self):
         return reverse("storefront:video-detail", kwargs={"slug": self.slug})
 
@@ -133,7 +155,7 @@ class VideoSource(TimeStampedModel):
         blank=True,
         help_text="The YouTube or Vimeo id, e.g. dQw4w9WgXcQ.",
     )
-    url = models.URLField(
+    url = LinkField(
         "URL",
         max_length=URL_MAX_LENGTH,
         blank=True,
@@ -211,6 +233,10 @@ class SceneQuerySet(TimeStampedQuerySet):
             ),
         )
 
+    def overlapping(self, start, end):
+        """Return the scenes that share some time with [start, end)."""
+        return self.filter(start__lt=end, end__gt=start)
+
     def get_by_natural_key(self, video_slug, start):
         return self.get(video__slug=video_slug, start=parse_duration(start))
 
@@ -247,6 +273,50 @@ class Scene(TimeStampedModel):
     def __str__(self):
         label = self.title or "Scene"
         return f"{label} ({format_timecode(self.start)}–{format_timecode(self.end)})"
+
+    def clean(self):
+        """Refuse a scene past the video's end or overlapping another scene of the video.
+
+        The storefront shows one scene's products at a time, so scenes must not overlap;
+        the admin, the API and the imports all validate through here.
+        """
+        super().clean()
+        try:
+            video = self.video  # unsaved when the scene is added with a new video
+        except Video.DoesNotExist:
+            return
+        if self.start is None or self.end is None:
+            return
+        duration = video.duration
+        if duration is not None and self.end > duration:
+            raise ValidationError(
+                {
+                    "end": (
+                        f"The video is {format_timecode(duration)} long; a scene cannot end "
+                        f"after that (this one ends at {format_timecode(self.end)})."
+                    )
+                },
+                code="scene_past_the_end",
+            )
+        if video.pk is None:
+            return
+        other = (
+            Scene.objects.filter(video_id=video.pk)
+            .exclude(pk=self.pk)
+            .overlapping(self.start, self.end)
+            .first()
+        )
+        if other is not None:
+            raise ValidationError(self.overlap_message(other), code="scene_overlap")
+
+    def overlaps(self, other) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def overlap_message(self, other) -> str:
+        return (
+            f"This scene ({format_timecode(self.start)}–{format_timecode(self.end)}) overlaps "
+            f"“{other}”: a scene must end before the next one starts."
+        )
 
     def get_absolute_url(self):
         return self.video.get_absolute_url() + f"?t={int(self.start.total_seconds())}"

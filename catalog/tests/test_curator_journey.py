@@ -1,0 +1,170 @@
+"""What a curator meets: scene rules, mails, long URLs, import previews, clicks, admin flow."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+
+import pytest
+
+from catalog.models import Scene
+from catalog.tests.factories import SceneFactory, VideoFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# Scenes: no overlap, not past the video's end (item 11)
+
+
+def scene_of(video, start, end, **kwargs):
+    return Scene(video=video, start=timedelta(seconds=start), end=timedelta(seconds=end), **kwargs)
+
+
+def test_a_scene_overlapping_another_is_refused():
+    video = VideoFactory()
+    SceneFactory(video=video, start=timedelta(0), end=timedelta(seconds=10))
+
+    with pytest.raises(ValidationError, match="overlaps"):
+        scene_of(video, 5, 15).full_clean()
+    scene_of(video, 10, 15).full_clean()  # touching is fine
+
+
+def test_a_scene_past_the_videos_end_is_refused():
+    video = VideoFactory(duration=timedelta(seconds=12))
+
+    with pytest.raises(ValidationError) as caught:
+        scene_of(video, 6, 13).full_clean()
+    assert "0:12 long" in caught.value.message_dict["end"][0]
+    scene_of(video, 6, 12).full_clean()
+
+
+def test_shortening_a_video_below_its_scenes_is_refused():
+    video = VideoFactory(duration=timedelta(seconds=30))
+    SceneFactory(video=video, start=timedelta(seconds=20), end=timedelta(seconds=30))
+    video.duration = timedelta(seconds=25)
+
+    with pytest.raises(ValidationError) as caught:
+        video.full_clean()
+    assert "duration" in caught.value.message_dict
+
+
+def test_the_admin_refuses_an_overlapping_scene(curator_client):
+    video = VideoFactory(duration=timedelta(seconds=60))
+    SceneFactory(video=video, start=timedelta(0), end=timedelta(seconds=10))
+
+    response = curator_client.post(
+        "/admin/catalog/scene/add/",
+        {
+            "video": video.pk,
+            "title": "Late",
+            "start": "00:00:05",
+            "end": "00:00:15",
+            "appearances-TOTAL_FORMS": "0",
+            "appearances-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "overlaps" in response.text
+    assert Scene.objects.count() == 1
+
+
+def test_the_video_admin_refuses_overlapping_scenes_in_one_save(curator_client):
+    video = VideoFactory(duration=timedelta(seconds=60))
+    data = video_form_data(video)
+    data.update(
+        {
+            "scenes-TOTAL_FORMS": "2",
+            "scenes-0-start": "00:00:00",
+            "scenes-0-end": "00:00:10",
+            "scenes-1-start": "00:00:08",
+            "scenes-1-end": "00:00:20",
+        }
+    )
+
+    response = curator_client.post(f"/admin/catalog/video/{video.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert "overlaps" in response.text
+    assert not Scene.objects.exists()
+
+
+def test_the_api_refuses_a_scene_past_the_end(curator_api_client):
+    video = VideoFactory(duration=timedelta(seconds=12))
+
+    response = curator_api_client.post(
+        "/api/v1/scenes/",
+        {"video": video.slug, "start": "00:00:06", "end": "00:00:20"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "long" in str(response.json())
+    assert not Scene.objects.exists()
+
+
+def video_form_data(video, **changes):
+    data = {
+        "title": video.title,
+        "slug": video.slug,
+        "status": video.status,
+        "description": video.description,
+        "duration": "00:01:00",
+        "release_date": "",
+    }
+    for prefix in ("sources", "scenes", "video_products", "cast_members"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update(changes)
+    return data
+
+
+# A pasted URL longer than the column (item 13)
+
+
+def test_the_offer_form_does_not_cut_a_long_url_but_refuses_it(curator_client):
+    from catalog.models import Offer
+    from catalog.tests.factories import ProductFactory, RetailerFactory
+
+    form = curator_client.get("/admin/catalog/offer/add/").text
+    url_input = form[form.index('name="url"') - 200 : form.index('name="url"') + 200]
+    assert "maxlength" not in url_input
+
+    long_url = "https://shop.example/p?" + "x" * 3000
+    response = curator_client.post(
+        "/admin/catalog/offer/add/",
+        {
+            "product": ProductFactory().pk,
+            "retailer": RetailerFactory().pk,
+            "url": long_url,
+            "price": "10.00",
+            "currency": "USD",
+            "availability": "in_stock",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "at most 2048 characters" in response.text
+    assert not Offer.objects.exists()
+
+
+# The import preview of a file with a bad row (item 14)
+
+
+def test_the_preview_of_a_file_with_a_bad_row_shows_every_row_and_its_errors(curator_client):
+    from catalog.tests.admin_files import csv_bytes, product_row, upload
+    from catalog.tests.factories import make_upc
+
+    rows = [
+        product_row(upc=make_upc(801), name="Good jacket", type="Jacket"),
+        product_row(upc="12345", name="Bad UPC"),
+        product_row(upc=make_upc(802), name="Good shirt", type="Shirt"),
+    ]
+
+    preview = upload(curator_client, "product", csv_bytes(rows))
+
+    html = preview.content.decode()
+    assert "Good jacket" in html and "Good shirt" in html
+    assert html.count('class="import-row import-row--new"') == 2
+    assert html.count('class="import-row import-row--invalid"') == 1
+    # The error is in the page as text, not behind a hover badge.
+    assert "<strong>upc</strong>: A UPC/GTIN has 8, 12, 13 or 14 digits." in html
+    assert "validation-error-count" not in html
