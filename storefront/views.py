@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.static import serve
 
+from catalog.analytics.bots import is_automated
 from catalog.models import (
     Appearance,
     Artist,
@@ -451,8 +452,8 @@ def go(request, offer_id):
         )
         if not shown.exists():
             video_id = None
-    if request.method == "GET":
-        # HEAD requests come from link checkers and previews, not shoppers.
+    if not is_automated(request):
+        # HEAD requests, crawlers, link checkers and prefetches are not shoppers.
         Click.objects.create(
             offer=offer,
             product_id=offer.product_id,

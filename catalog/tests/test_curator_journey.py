@@ -168,3 +168,89 @@ def test_the_preview_of_a_file_with_a_bad_row_shows_every_row_and_its_errors(cur
     # The error is in the page as text, not behind a hover badge.
     assert "<strong>upc</strong>: A UPC/GTIN has 8, 12, 13 or 14 digits." in html
     assert "validation-error-count" not in html
+
+
+# Clicks: only shoppers count, and artists get their products' clicks (item 15)
+
+BROWSER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Googlebot/2.1 (+http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+        "facebookexternalhit/1.1",
+        "W3C-checklink/4.81 libwww-perl/6.05",
+        "curl/8.5.0",
+        "python-requests/2.32.3",
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    ],
+)
+def test_bots_and_link_checkers_are_not_recorded_as_clicks(client, agent):
+    from catalog.models import Click
+    from catalog.tests.factories import OfferFactory, VideoProductFactory
+
+    offer = OfferFactory()
+    VideoProductFactory(product=offer.product)
+
+    response = client.get(f"/go/{offer.pk}/", HTTP_USER_AGENT=agent)
+
+    assert response.status_code == 302
+    assert response["Location"] == offer.url
+    assert not Click.objects.exists()
+
+
+def test_head_and_prefetch_are_not_clicks_but_a_browser_is(client):
+    from catalog.models import Click
+    from catalog.tests.factories import OfferFactory, VideoProductFactory
+
+    offer = OfferFactory()
+    VideoProductFactory(product=offer.product)
+    go = f"/go/{offer.pk}/"
+
+    client.head(go, HTTP_USER_AGENT=BROWSER_AGENT)
+    client.get(go, HTTP_USER_AGENT=BROWSER_AGENT, HTTP_SEC_PURPOSE="prefetch")
+    assert not Click.objects.exists()
+
+    client.get(go, HTTP_USER_AGENT=BROWSER_AGENT)
+    assert Click.objects.count() == 1
+
+
+def test_top_artists_credit_clicks_made_off_the_video_page(curator_client):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from catalog.models import Click
+    from catalog.tests.factories import (
+        AppearanceFactory,
+        ArtistFactory,
+        ClickFactory,
+        OfferFactory,
+        ProductFactory,
+    )
+
+    artist, other = ArtistFactory(name="Jacket Star"), ArtistFactory(name="Other")
+    video = VideoFactory(artists=[artist])
+    scene = SceneFactory(video=video, start=timedelta(0), end=timedelta(seconds=5))
+    jacket = ProductFactory(name="Jacket")
+    AppearanceFactory(scene=scene, product=jacket)
+    offer = OfferFactory(product=jacket)
+    ClickFactory.create_batch(2, offer=offer, video=video, scene=scene)  # on the video page
+    ClickFactory.create_batch(8, offer=offer)  # product page, browse, search
+    ClickFactory.create_batch(1, offer=OfferFactory(product=ProductFactory()))  # in no video
+    yesterday = timezone.make_aware(
+        datetime.combine(timezone.localdate() - timedelta(days=1), datetime.min.time())
+    )
+    Click.objects.update(created_at=yesterday)
+    VideoFactory(artists=[other])
+
+    response = curator_client.get("/admin/catalog/click/dashboard/")
+
+    (artists,) = [t for t in response.context["tables"] if t.slug == "artists"]
+    assert [(label, clicks) for label, _, clicks in artists.rows] == [("Jacket Star", 10)]
