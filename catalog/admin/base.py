@@ -121,6 +121,27 @@ class PrefetchingChangeList(ChangeList):
         return qs.prefetch_related(*related)
 
 
+class CurrencyInUseFilter(admin.SimpleListFilter):
+    """The currencies the listed model's rows use, not all of ISO 4217."""
+
+    title = "currency"
+    parameter_name = "currency"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            model_admin.get_queryset(request)
+            .order_by("currency")
+            .values_list("currency", flat=True)
+            .distinct()
+        )
+        return [(code, code) for code in codes]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(currency=self.value())
+        return queryset
+
+
 class LargeTableAdmin(admin.ModelAdmin):
     """Change lists that stay fast on tables of millions of rows.
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.dateparse import parse_duration
 
@@ -46,6 +46,12 @@ class VideoQuerySet(SlugKeyedQuerySet):
     def published(self):
         """Return the videos shoppers may see."""
         return self.filter(status=Video.Status.PUBLISHED)
+
+    def showing(self, products):
+        """Return the videos that show any of `products`, with the video or in a scene."""
+        shown = VideoProduct.objects.filter(video=OuterRef("pk"), product__in=products)
+        seen = Appearance.objects.filter(scene__video=OuterRef("pk"), product__in=products)
+        return self.filter(Q(Exists(shown)) | Q(Exists(seen)))
 
     def featured(self):
         return self.filter(is_featured=True)

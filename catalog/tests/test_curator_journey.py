@@ -254,3 +254,136 @@ def test_top_artists_credit_clicks_made_off_the_video_page(curator_client):
 
     (artists,) = [t for t in response.context["tables"] if t.slug == "artists"]
     assert [(label, clicks) for label, _, clicks in artists.rows] == [("Jacket Star", 10)]
+
+
+# Admin workflow (item 16)
+
+
+def test_cast_members_are_edited_inline_on_the_video(curator_client):
+    from catalog.models import CastMember
+
+    video = VideoFactory(duration=timedelta(seconds=60))
+    page = curator_client.get(f"/admin/catalog/video/{video.pk}/change/").text
+    assert 'id="cast_members-group"' in page
+
+    data = video_form_data(
+        video,
+        **{
+            "cast_members-TOTAL_FORMS": "1",
+            "cast_members-0-name": "Lead dancer",
+            "cast_members-0-performer_name": "Mo",
+        },
+    )
+    response = curator_client.post(f"/admin/catalog/video/{video.pk}/change/", data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert CastMember.objects.get(video=video).name == "Lead dancer"
+
+
+def test_a_scene_opened_from_its_video_returns_there_on_save(curator_client):
+    video = VideoFactory(duration=timedelta(seconds=60))
+    scene = SceneFactory(video=video, start=timedelta(0), end=timedelta(seconds=10))
+    page = curator_client.get(f"/admin/catalog/video/{video.pk}/change/").text
+    link = f"/admin/catalog/scene/{scene.pk}/change/?from_video=1"
+    assert link in page
+
+    response = curator_client.post(
+        link,
+        {
+            "video": video.pk,
+            "title": "Renamed",
+            "start": "00:00:00",
+            "end": "00:00:10",
+            "appearances-TOTAL_FORMS": "0",
+            "appearances-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/catalog/video/{video.pk}/change/"
+    # From the scene list, Save still returns to the list.
+    response = curator_client.post(
+        f"/admin/catalog/scene/{scene.pk}/change/",
+        {
+            "video": video.pk,
+            "title": "Again",
+            "start": "00:00:00",
+            "end": "00:00:10",
+            "appearances-TOTAL_FORMS": "0",
+            "appearances-INITIAL_FORMS": "0",
+        },
+    )
+    assert response["Location"].startswith("/admin/catalog/scene/")
+
+
+def test_the_scene_list_filters_by_video(curator_client):
+    mine, other = VideoFactory(title="Mine"), VideoFactory(title="Other")
+    SceneFactory(video=mine, title="Mine scene")
+    SceneFactory(video=other, title="Other scene")
+
+    response = curator_client.get("/admin/catalog/scene/", {"video": mine.pk})
+
+    assert response.status_code == 200
+    assert [scene.video for scene in response.context["cl"].result_list] == [mine]
+    assert f"?video={other.pk}" in response.text  # offered in the sidebar
+
+
+def test_the_artist_list_filters_by_videos(curator_client):
+    from catalog.tests.factories import ArtistFactory
+
+    live, drafted, idle = ArtistFactory(), ArtistFactory(), ArtistFactory()
+    VideoFactory(artists=[live])
+    VideoFactory(artists=[drafted], draft=True)
+
+    def listed(value):
+        response = curator_client.get("/admin/catalog/artist/", {"videos": value})
+        return set(response.context["cl"].result_list)
+
+    assert listed("published") == {live}
+    assert listed("draft_only") == {drafted}
+    assert listed("none") == {idle}
+
+
+def test_product_bulk_actions_set_type_and_style_and_publish_their_videos(curator_client):
+    from catalog.models import Product, ProductStyle, ProductType
+    from catalog.tests.factories import ProductFactory, VideoProductFactory
+
+    draft = VideoFactory(draft=True)
+    products = ProductFactory.create_batch(2)
+    for product in products:
+        VideoProductFactory(video=draft, product=product)
+    shoe, premium = ProductType.objects.get(slug="shoe"), ProductStyle.objects.get(slug="high_end")
+    ids = [str(product.pk) for product in products]
+
+    curator_client.post(
+        "/admin/catalog/product/",
+        {"action": "set_type", "_selected_action": ids, "product_type": shoe.pk},
+    )
+    curator_client.post(
+        "/admin/catalog/product/",
+        {"action": "set_style", "_selected_action": ids, "style": premium.pk},
+    )
+    curator_client.post(
+        "/admin/catalog/product/", {"action": "publish_videos", "_selected_action": ids}
+    )
+
+    assert set(Product.objects.values_list("product_type", "style", "is_published")) == {
+        (shoe.pk, premium.pk, True)
+    }
+    draft.refresh_from_db()
+    assert draft.is_published
+
+
+def test_the_currency_filters_list_only_currencies_in_use(curator_client):
+    from catalog.tests.factories import OfferFactory, PriceHistoryFactory
+
+    OfferFactory(currency="USD")
+    offer = OfferFactory(currency="GBP")
+    PriceHistoryFactory(offer=offer, currency="GBP")
+
+    for url in ("/admin/catalog/offer/", "/admin/catalog/pricehistory/"):
+        response = curator_client.get(url)
+        (currency,) = [f for f in response.context["cl"].filter_specs if f.title == "currency"]
+        codes = [choice["display"] for choice in currency.choices(response.context["cl"])]
+        assert "EUR" not in codes and "GBP" in codes, url
+        assert len(codes) <= 3, (url, codes)  # "All" and the codes in use
