@@ -1,7 +1,8 @@
 """FilterSets shared by the storefront and the integrators' API.
 
-Every filter that names a catalog object takes its slug where it has one. Invalid values make
-the FilterSet invalid (the API answers 400 naming the parameter) instead of being ignored.
+Every filter that names a catalog object takes its id or, where it has one, its slug
+(`?product=12` or `?product=acme-jacket`): the API's bodies name rows by id. Invalid values
+make the FilterSet invalid (the API answers 400 naming the parameter) instead of being ignored.
 Filters that could reveal draft videos only look at the videos the requesting user may see.
 """
 
@@ -9,8 +10,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 import django_filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from django_filters.fields import ModelChoiceField, ModelMultipleChoiceField
 
 from .currencies import CURRENCY_CHOICES
 from .models import (
@@ -29,17 +29,70 @@ from .models import (
     VideoSource,
 )
 
-# The slug filters: values are slugs (the schema generator cannot tell from the model).
+# The related-object filters: values are ids or slugs (the schema generator cannot tell
+# from the model).
+
+MAX_ID_DIGITS = 18
 
 
-@extend_schema_field(OpenApiTypes.STR)
+def id_or_slug(queryset, slug_field, values):
+    """Return `queryset` narrowed to the rows whose slug, or id, is one of `values`."""
+    ids = [int(v) for v in values if str(v).isdigit() and len(str(v)) <= MAX_ID_DIGITS]
+    return queryset.filter(Q(**{f"{slug_field}__in": values}) | Q(pk__in=ids))
+
+
+def matches(row, slug_field, value) -> bool:
+    return str(value) in (str(getattr(row, slug_field)), str(row.pk))
+
+
+class IdOrSlugChoiceField(ModelChoiceField):
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        slug_field = self.to_field_name or "slug"
+        rows = list(id_or_slug(self.queryset, slug_field, [str(value)])[:2])
+        # A slug that looks like an id wins over the id.
+        rows.sort(key=lambda row: str(getattr(row, slug_field)) != str(value))
+        if not rows:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return rows[0]
+
+
+class IdsOrSlugsChoiceField(ModelMultipleChoiceField):
+    def _check_values(self, value):
+        try:
+            values = frozenset(str(v) for v in value)
+        except TypeError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        for text in values:
+            self.validate_no_null_characters(text)
+        slug_field = self.to_field_name or "slug"
+        rows = list(id_or_slug(self.queryset, slug_field, list(values)))
+        for text in values:
+            if not any(matches(row, slug_field, text) for row in rows):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": text},
+                )
+        return rows
+
+
 class SlugFilter(django_filters.ModelChoiceFilter):
-    pass
+    """One related row, by id or slug."""
+
+    field_class = IdOrSlugChoiceField
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
-    pass
+    """Related rows, each by id or slug; the parameter repeats for several."""
+
+    field_class = IdsOrSlugsChoiceField
 
 
 def _user(request):
@@ -107,14 +160,14 @@ class ProductFilter(SyncFilterSet):
         to_field_name="slug",
         queryset=ProductType.objects.all(),
         distinct=False,
-        label="Product type slug; repeat for several.",
+        label="Product type id or slug (e.g. jacket); repeat for several.",
     )
     style = SlugsFilter(
         field_name="style__slug",
         to_field_name="slug",
         queryset=ProductStyle.objects.all(),
         distinct=False,
-        label="Style slug (original, affordable, premium…); repeat for several.",
+        label="Style id or slug (original, low_end, high_end); repeat for several.",
     )
     brand = django_filters.CharFilter(
         field_name="brand", lookup_expr="iexact", label="Brand, any case."
@@ -123,19 +176,19 @@ class ProductFilter(SyncFilterSet):
         to_field_name="slug",
         queryset=Retailer.objects.all(),
         method="filter_offers",
-        label="Sold by this retailer (slug); repeat for several.",
+        label="Sold by this retailer (id or slug); repeat for several.",
     )
     artist = SlugFilter(
         to_field_name="slug",
         queryset=Artist.objects.all(),
         method="filter_artist",
-        label="In a video of this artist (slug).",
+        label="In a video of this artist (id or slug).",
     )
     video = SlugFilter(
         to_field_name="slug",
         queryset=visible_videos,
         method="filter_video",
-        label="In this video (slug).",
+        label="In this video (id or slug).",
     )
     scene = django_filters.NumberFilter(
         method="filter_scene", min_value=1, label="Seen in this scene (id)."
@@ -227,7 +280,7 @@ class VideoFilter(SyncFilterSet):
         to_field_name="slug",
         queryset=Artist.objects.all(),
         method="filter_artist",
-        label="By this artist (slug); repeat for several.",
+        label="By this artist (id or slug); repeat for several.",
     )
     featured = StrictBooleanFilter(field_name="is_featured")
     released_after = django_filters.DateFilter(
@@ -255,7 +308,7 @@ class ArtistFilter(SyncFilterSet):
         to_field_name="slug",
         queryset=visible_videos,
         method="filter_video",
-        label="Credited on this video (slug).",
+        label="Credited on this video (id or slug).",
     )
 
     class Meta:
@@ -272,7 +325,7 @@ class ArtistFilter(SyncFilterSet):
 
 class VideoSourceFilter(SyncFilterSet):
     video = SlugFilter(
-        to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
+        to_field_name="slug", queryset=visible_videos, label="Of this video (id or slug)."
     )
 
     class Meta:
@@ -282,7 +335,7 @@ class VideoSourceFilter(SyncFilterSet):
 
 class SceneFilter(SyncFilterSet):
     video = SlugFilter(
-        to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
+        to_field_name="slug", queryset=visible_videos, label="Of this video (id or slug)."
     )
 
     class Meta:
@@ -292,10 +345,12 @@ class SceneFilter(SyncFilterSet):
 
 class CastMemberFilter(SyncFilterSet):
     video = SlugFilter(
-        to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
+        to_field_name="slug", queryset=visible_videos, label="Of this video (id or slug)."
     )
     artist = SlugFilter(
-        to_field_name="slug", queryset=Artist.objects.all(), label="Played by this artist (slug)."
+        to_field_name="slug",
+        queryset=Artist.objects.all(),
+        label="Played by this artist (id or slug).",
     )
 
     class Meta:
@@ -308,11 +363,11 @@ class AppearanceFilter(SyncFilterSet):
         field_name="scene__video",
         to_field_name="slug",
         queryset=visible_videos,
-        label="In this video (slug).",
+        label="In this video (id or slug).",
     )
     scene = django_filters.NumberFilter(field_name="scene_id", min_value=1, label="Scene id.")
     product = SlugFilter(
-        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
+        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (id or slug)."
     )
 
     class Meta:
@@ -322,7 +377,7 @@ class AppearanceFilter(SyncFilterSet):
 
 class ProductImageFilter(SyncFilterSet):
     product = SlugFilter(
-        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
+        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (id or slug)."
     )
 
     class Meta:
@@ -356,14 +411,14 @@ class RetailerFilter(SyncFilterSet):
 
 class OfferFilter(SyncFilterSet):
     product = SlugFilter(
-        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
+        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (id or slug)."
     )
     retailer = SlugsFilter(
         field_name="retailer__slug",
         to_field_name="slug",
         queryset=Retailer.objects.all(),
         distinct=False,
-        label="At this retailer (slug); repeat for several.",
+        label="At this retailer (id or slug); repeat for several.",
     )
     availability = django_filters.ChoiceFilter(choices=Offer.Availability.choices)
 

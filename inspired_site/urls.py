@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from catalog.api.views import RedocView, api_not_found
 
 admin.site.site_header = "Inspired back-office"
 admin.site.site_title = "Inspired back-office"
@@ -13,9 +15,11 @@ urlpatterns = [
     path("api/v1/", include("catalog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # The browsable API's "Log in" link: a session with CSRF, for people exploring the API.
     path("api/auth/", include("rest_framework.urls")),
+    # Any other /api/ path: a JSON 404, in debug mode too.
+    re_path(r"^api/", api_not_found),
     # Saved, Following and the profile first, then allauth's sign-in and settings pages.
     path("accounts/", include("storefront.account_urls")),
     path("accounts/", include("allauth.urls")),
@@ -26,8 +30,6 @@ urlpatterns = [
 handler404 = "catalog.api.views.page_not_found"
 
 if settings.DEBUG:
-    from django.urls import re_path
-
     from storefront.views import media
 
     # Development only: uploads with byte ranges, so that the video player can seek.
