@@ -1,6 +1,8 @@
 """The shopper-facing pages. Views are adapters: reads come from the catalog's QuerySets."""
 
 import re
+from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -23,6 +25,7 @@ from catalog.models import (
     Appearance,
     Artist,
     Click,
+    ClickDailyTotal,
     Offer,
     Product,
     Retailer,
@@ -74,17 +77,38 @@ def artists_with_videos():
     return Artist.objects.filter(Exists(published)).order_by("name")
 
 
+def trending_products(days=30, limit=8):
+    """Return the published products most clicked over the last `days`, most first.
+
+    Read from the click roll-up, never the raw clicks.
+    """
+    today = timezone.localdate()
+    ranked = ClickDailyTotal.objects.covering(today - timedelta(days=days - 1), today).top(
+        ClickDailyTotal.Subject.PRODUCT, limit=limit * 2
+    )
+    order = [product_id for product_id, _ in ranked]
+    by_id = Product.objects.published().filter(pk__in=order).for_listing().in_bulk()
+    return [by_id[product_id] for product_id in order if product_id in by_id][:limit]
+
+
 class HomeView(AnonymousCacheMixin, TemplateView):
-    """Context: featured_videos, newest_videos, artists; for a signed-in person also
+    """Context: featured_videos, newest_videos (the others), trending_products (most
+    clicked in 30 days), newest_products, artists; for a signed-in person also
     followed_videos (the newest videos of the artists they follow)."""
 
     template_name = "storefront/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        videos = Video.objects.published().for_listing()
-        context["featured_videos"] = videos.featured().order_by("-release_date", "title")[:6]
-        context["newest_videos"] = videos.order_by("-release_date", "title")[:8]
+        videos = Video.objects.published().for_listing().order_by("-release_date", "title")
+        featured = list(videos.featured()[:6])
+        context["featured_videos"] = featured
+        # A video shows once: the featured ones are not repeated under "New".
+        context["newest_videos"] = videos.exclude(pk__in=[v.pk for v in featured])[:8]
+        context["trending_products"] = trending_products()
+        context["newest_products"] = (
+            Product.objects.published().for_listing().order_by("-created_at", "-id")[:8]
+        )
         context["artists"] = artists_with_videos()[:12]
         if self.request.user.is_authenticated:
             context["followed_videos"] = (
@@ -304,14 +328,18 @@ class ProductListView(AnonymousCacheMixin, ListView):
         return self.filter.qs.for_listing()
 
     def get_context_data(self, **kwargs):
+        kwargs["artists"] = artists_with_videos().only("slug", "name")
         context = super().get_context_data(**kwargs)
         valid = not self.filter.is_bound or self.filter.is_valid()
+        facets = self.filter.facets() if valid else {}
         context.update(
             filter=self.filter,
-            facets=self.filter.facets() if valid else {},
+            facets=facets,
+            active_filters=active_filters(self.request.GET, facets, context["artists"])
+            if valid
+            else [],
             sort=self.filter.sort_value(),
             sort_choices=BrowseFilter.SORT_CHOICES,
-            artists=artists_with_videos().only("slug", "name"),
             # Filtered lists are near-duplicates of the full one; search engines skip them.
             is_filtered=any(key != "page" for key in self.request.GET),
         )
@@ -321,6 +349,47 @@ class ProductListView(AnonymousCacheMixin, ListView):
         if self.filter.is_bound and not self.filter.is_valid():
             response_kwargs["status"] = 400
         return super().render_to_response(context, **response_kwargs)
+
+
+FACET_LEGENDS = {"type": "Type", "style": "Look", "retailer": "Retailer", "brand": "Brand"}
+
+
+def active_filters(query, facets, artists):
+    """Return the browse filters in use as chips: dicts of label and the URL without it."""
+
+    def without(name, value):
+        kept = [
+            (key, item)
+            for key, items in query.lists()
+            for item in items
+            if key != "page" and item != "" and not (key == name and item == value)
+        ]
+        return "?" + urlencode(kept) if kept else "?"
+
+    chips = []
+    for name, legend in FACET_LEGENDS.items():
+        names = {entry["slug"]: entry["name"] for entry in facets.get(name, [])}
+        for value in query.getlist(name):
+            if value:
+                chips.append(
+                    {"label": f"{legend}: {names.get(value, value)}", "url": without(name, value)}
+                )
+    artist_names = {artist.slug: artist.name for artist in artists}
+    if artist := query.get("artist"):
+        chips.append(
+            {
+                "label": f"Artist: {artist_names.get(artist, artist)}",
+                "url": without("artist", artist),
+            }
+        )
+    for name, label in (("min_price", "From"), ("max_price", "Up to")):
+        if value := query.get(name):
+            chips.append({"label": f"{label} {value}", "url": without(name, value)})
+    if query.get("in_stock") == "true":
+        chips.append({"label": "In stock only", "url": without("in_stock", "true")})
+    if video := query.get("video"):
+        chips.append({"label": "In one video", "url": without("video", video)})
+    return chips
 
 
 class SearchForm(forms.Form):

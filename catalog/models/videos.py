@@ -2,6 +2,7 @@
 looks: products shown with a video or seen in one of its scenes."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -224,6 +225,15 @@ class VideoSource(TimeStampedModel):
         if self.file:
             return self.file.url
         return self.url
+
+    @property
+    def watch_url(self):
+        """Return where a shopper can watch this copy when the embedded player fails."""
+        if self.provider == self.Provider.YOUTUBE and self.external_id:
+            return f"https://www.youtube.com/watch?v={quote(self.external_id, safe='')}"
+        if self.provider == self.Provider.VIMEO and self.external_id:
+            return f"https://vimeo.com/{quote(self.external_id, safe='')}"
+        return self.url or self.playback_url
 
 
 class SceneQuerySet(TimeStampedQuerySet):

@@ -468,8 +468,9 @@ def follow_artists_with_videos(user, count):
         services.follow_artist(user=user, artist=artist)
 
 
-# Session, user; featured, newest and followed videos each with their artists; artists.
-MEMBER_HOME_QUERIES = 9
+# Session, user; featured, newest and followed videos each with their artists; the click
+# ranking (no product is clicked here); the newest products; artists.
+MEMBER_HOME_QUERIES = 11
 
 
 @pytest.mark.parametrize("count", [1, 6])

@@ -150,3 +150,63 @@ def test_the_last_scene_stays_at_and_past_the_end_of_the_video(client):
     for t in ("12", "0:12", "30", "0:11"):
         response = client.get(video.get_absolute_url(), {"t": t})
         assert response.context["current_scene"] == last, t
+
+
+def test_the_home_page_shows_trending_looks_and_new_products(client):
+    from django.utils import timezone
+
+    from catalog.analytics.rollup import refresh_click_rollup
+    from catalog.tests.factories import ClickFactory
+
+    popular, quiet = published_product(name="Popular Coat"), published_product(name="Quiet Hat")
+    ClickFactory.create_batch(3, offer=OfferFactory(product=popular))
+    ClickFactory(offer=OfferFactory(product=quiet))
+    refresh_click_rollup(now=timezone.now() + timedelta(minutes=1))
+
+    response = client.get("/")
+
+    assert response.context["trending_products"] == [popular, quiet]
+    assert set(response.context["newest_products"]) == {popular, quiet}
+    assert "Trending looks" in response.text and "New in the shop" in response.text
+
+
+def test_browse_shows_the_filters_in_use_as_removable_chips(client):
+    from catalog.models import ProductType
+
+    jacket_type = ProductType.objects.get(slug="jacket")
+    OfferFactory(product=published_product(product_type=jacket_type))
+
+    response = client.get("/products/", {"type": "jacket", "in_stock": "true", "page": "1"})
+
+    chips = response.context["active_filters"]
+    assert [chip["label"] for chip in chips] == ["Type: Jacket", "In stock only"]
+    assert chips[0]["url"] == "?in_stock=true"
+    assert chips[1]["url"] == "?type=jacket"
+    assert 'aria-label="Remove Type: Jacket"' in response.text
+
+
+def test_timecodes_have_one_format_on_the_video_page(client):
+    video = VideoFactory()
+    SceneFactory(
+        video=video, start=timedelta(seconds=38.5), end=timedelta(seconds=42), title="Late"
+    )
+
+    body = client.get(video.get_absolute_url()).text
+
+    assert "0:38.500" not in body
+    assert "0:38–0:42" in body
+
+
+def test_the_site_has_a_favicon(client):
+    body = client.get("/").text
+
+    assert 'rel="icon"' in body
+    href = body.split('rel="icon" href="', 1)[1].split('"', 1)[0]
+    assert client.get(href).status_code == 200
+
+
+def test_account_pages_say_sign_up_and_sign_in_one_way(client):
+    for url in ("/accounts/signup/", "/accounts/login/"):
+        body = client.get(url).text
+        for variant in ("Sign Up", "Signup", "Sign In"):
+            assert variant not in body, (url, variant)
