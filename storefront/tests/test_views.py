@@ -11,8 +11,8 @@ from django.utils import timezone
 import pytest
 from whitenoise.middleware import WhiteNoiseMiddleware
 
-from catalog.models import Appearance, Offer, ProductType
 from catalog.analytics.rollup import refresh_click_rollup
+from catalog.models import Appearance, Offer, ProductType
 from catalog.tests.factories import (
     AppearanceFactory,
     ArtistFactory,
