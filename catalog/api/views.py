@@ -12,6 +12,7 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularRedocView
@@ -456,10 +457,12 @@ class LogoutAllView(knox_views.LogoutAllView):
         return super().post(request, format)
 
 
+@csrf_exempt
 def api_not_found(request, path=""):
     """Answer unknown /api/ paths with JSON, in debug mode too (where handler404 is not used).
 
     A path that exists with a trailing slash is redirected there, as APPEND_SLASH would.
+    It changes nothing, so a write to an unknown path is a 404, not a CSRF failure.
     """
     if not request.path_info.endswith("/"):
         match = resolve_or_none(request.path_info + "/")

@@ -1,5 +1,7 @@
 """What an integrator meets: nested upserts, the schema, related filters, docs, JSON 404s."""
 
+from django.test import Client
+
 import pytest
 
 from catalog.models import Offer, Product, ProductImage
@@ -155,6 +157,11 @@ def test_an_unknown_api_path_answers_json_404(client, settings, debug):
         assert response["Content-Type"] == "application/json", path
         assert response.json()["detail"].startswith("Not found."), path
     assert client.post("/api/v1/nope/", {}).status_code == 404
+    # Not a CSRF failure: the unknown path writes nothing.
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.delete("/api/v1/appearances/-2.5e-179/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
     # A known path without its slash is still redirected to it.
     response = client.get("/api/v1/products", {"page_size": 5})
     assert response.status_code == 301
