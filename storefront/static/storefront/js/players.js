@@ -35,7 +35,7 @@ function mediaAdapter(video) {
   return {
     onFail(callback) {
       // The file is missing or unplayable: an error now, or one already recorded.
-      if (video.error || video.networkState === HTMLMediaElement.NETWORK_NO_SOURCE) callback();
+      if (video.error) callback();
       else video.addEventListener("error", () => callback(), { once: true });
     },
     onTime(callback) {
