@@ -12,7 +12,7 @@ PORT ?= 8000
 OS_PACKAGES := default-libmysqlclient-dev pkg-config build-essential
 BROWSER_PACKAGES := chromium ffmpeg
 
-.PHONY: run test setup os-deps browser-deps migrate demo lint format bench clean
+.PHONY: run test setup os-deps browser-deps migrate demo lint format bench clean worker beat
 
 run: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
@@ -58,6 +58,14 @@ browser-deps:
 # The demo catalog alone (make run loads it too): fixtures/demo_catalog.json and its media.
 demo: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
+
+# A Celery worker on every queue, and the scheduler; they need CELERY_BROKER_URL (e.g.
+# amqp://guest:guest@127.0.0.1:5672//). Without one, `make run` runs tasks in-process.
+worker: migrate
+	$(VENV)/bin/celery -A inspired_site worker --loglevel INFO
+
+beat: migrate
+	$(VENV)/bin/celery -A inspired_site beat --loglevel INFO --schedule /tmp/inspired-celerybeat-schedule
 
 bench: setup
 	$(PY) scripts/benchmark.py

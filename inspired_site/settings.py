@@ -380,3 +380,50 @@ CATALOG_ADMIN_IMPORT_MAX_ROWS = int(os.environ.get("CATALOG_ADMIN_IMPORT_MAX_ROW
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Image URLs in product imports are fetched through the link checker's guard
 # (catalog/linkhealth/fetcher.py), with its limits and its CATALOG_LINKCHECK_ALLOWED_HOSTS.
+
+# Background work: Celery on RabbitMQ (inspired_site/celery.py)
+
+# amqp://guest:guest@127.0.0.1:5672// for the machine's RabbitMQ. Without a broker, every
+# task runs in the process that sends it (the `make run` default).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# Where results are kept (redis://127.0.0.1:6379/3); none by default: the tasks' own rows
+# (an ImportJob, the checks, the roll-ups) are what the site reads.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Queues are named <prefix>.<kind>: linkcheck, imports, rollups, mail. Two sites (or test
+# runs) sharing one broker give each a prefix of its own.
+CELERY_QUEUE_PREFIX = os.environ.get("CELERY_QUEUE_PREFIX", "inspired")
+CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}.default"
+CELERY_TASK_QUEUES = {
+    f"{CELERY_QUEUE_PREFIX}.{kind}": {"routing_key": f"{CELERY_QUEUE_PREFIX}.{kind}"}
+    for kind in ["default", "imports", "linkcheck", "mail", "rollups"]
+}
+CELERY_TASK_ROUTES = ("inspired_site.celery.route_task",)
+# A task is acknowledged when it has run, so a worker that dies hands it to another one;
+# every task is idempotent for that reason. One message at a time per worker process.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+# The first pause before mail refused by the SMTP server is tried again (then doubled).
+CELERY_MAIL_RETRY_SECONDS = float(os.environ.get("CELERY_MAIL_RETRY_SECONDS", "10"))
+CELERY_BEAT_SCHEDULE = {
+    "enqueue-link-checks": {
+        "task": "catalog.tasks.enqueue_link_checks",
+        "schedule": float(os.environ.get("CATALOG_LINKCHECK_ENQUEUE_EVERY", "600")),
+    },
+    "rollup-clicks": {
+        "task": "catalog.tasks.rollup_clicks",
+        "schedule": float(os.environ.get("CATALOG_ROLLUP_EVERY", "300")),
+    },
+}
+# Link checks: offers handed to one task, how long a claimed offer stays claimed, and the
+# least time between two requests to one retailer host (shared through the cache).
+CATALOG_LINKCHECK_CHUNK_SIZE = int(os.environ.get("CATALOG_LINKCHECK_CHUNK_SIZE", "50"))
+CATALOG_LINKCHECK_LEASE_SECONDS = int(os.environ.get("CATALOG_LINKCHECK_LEASE_SECONDS", "600"))
+CATALOG_LINKCHECK_HOST_INTERVAL = int(os.environ.get("CATALOG_LINKCHECK_HOST_INTERVAL", "1"))

@@ -4,11 +4,12 @@
 - `videos`, `products`, `offers`: the catalog's admins.
 - `linkhealth`: offer checks, price history and the needs-attention filter.
 - `clicks`: clicks and the click-through dashboard.
+- `jobs`: feed imports of any length, run by a background worker.
 """
 
 from django.contrib import admin
 
-from . import clicks, linkhealth, offers, products, videos  # noqa: F401 (registers the admins)
+from . import clicks, jobs, linkhealth, offers, products, videos  # noqa: F401 (registers the admins)
 
 # The index shows how many offers need attention and links to the click dashboard.
 admin.site.index_template = "admin/catalog/index.html"

@@ -7,6 +7,7 @@
 - `offers`: retailers and their offers.
 - `clicks`: click-throughs and the dashboard's roll-ups.
 - `linkhealth`: the link checker's visits and the offers' price history.
+- `ingest`: feed imports uploaded in the admin, run by a background worker.
 """
 
 from .base import (
@@ -24,6 +25,7 @@ from .clicks import (
     ClickRollupState,
     calendar_cover,
 )
+from .ingest import ImportJob
 from .linkhealth import OfferCheck, PriceHistory
 from .offers import Offer, Retailer
 from .products import (
@@ -57,6 +59,7 @@ __all__ = [
     "ClickDaily",
     "ClickDailyTotal",
     "ClickRollupState",
+    "ImportJob",
     "Offer",
     "OfferCheck",
     "PriceHistory",
