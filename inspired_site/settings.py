@@ -427,3 +427,31 @@ CELERY_BEAT_SCHEDULE = {
 CATALOG_LINKCHECK_CHUNK_SIZE = int(os.environ.get("CATALOG_LINKCHECK_CHUNK_SIZE", "50"))
 CATALOG_LINKCHECK_LEASE_SECONDS = int(os.environ.get("CATALOG_LINKCHECK_LEASE_SECONDS", "600"))
 CATALOG_LINKCHECK_HOST_INTERVAL = int(os.environ.get("CATALOG_LINKCHECK_HOST_INTERVAL", "1"))
+
+# Media on S3-compatible object storage (django-storages), when a bucket is named
+
+MEDIA_MAX_AGE = int(os.environ.get("DJANGO_MEDIA_MAX_AGE", "86400"))
+MEDIA_S3_BUCKET = os.environ.get("DJANGO_MEDIA_S3_BUCKET", "").strip()
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            # Empty for AWS itself; the endpoint of any other S3-compatible service.
+            "endpoint_url": os.environ.get("DJANGO_MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DJANGO_MEDIA_S3_REGION") or None,
+            # Empty: the machine's own credentials (an instance role, ~/.aws).
+            "access_key": os.environ.get("DJANGO_MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("DJANGO_MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("DJANGO_MEDIA_S3_PREFIX", ""),
+            # A CDN host in front of the bucket, e.g. media.inspired.example.
+            "custom_domain": os.environ.get("DJANGO_MEDIA_S3_CUSTOM_DOMAIN") or None,
+            # Public media (pictures, clips) need no signed URLs; a private bucket does.
+            "querystring_auth": env_bool("DJANGO_MEDIA_S3_SIGNED_URLS", default=False),
+            # Two uploads with one name keep both files, as on the local disk.
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": f"public, max-age={MEDIA_MAX_AGE}"},
+        },
+    }
+# The site serves media itself (with byte ranges) only when they are on its own disk.
+MEDIA_SERVED_BY_SITE = not MEDIA_S3_BUCKET

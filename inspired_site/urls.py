@@ -25,10 +25,11 @@ urlpatterns = [
 # Unknown /api/ paths answer JSON, as the API's own 404s do; the storefront keeps its page.
 handler404 = "catalog.api.views.page_not_found"
 
-if settings.DEBUG:
+if settings.MEDIA_SERVED_BY_SITE:
     from django.urls import re_path
 
     from storefront.views import media
 
-    # Development only: uploads with byte ranges, so that the video player can seek.
+    # Uploads on the local disk, with byte ranges so that the video player can seek. With
+    # object storage (DJANGO_MEDIA_S3_*) their URLs point at the bucket instead.
     urlpatterns += [re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media)]
