@@ -11,8 +11,11 @@ PORT ?= 8000
 # Chromium for the browser tests (Playwright drives the system browser; it downloads none).
 OS_PACKAGES := default-libmysqlclient-dev pkg-config build-essential
 BROWSER_PACKAGES := chromium ffmpeg
+# The replica tests and `make cluster` start private MariaDB servers; the cluster puts
+# HAProxy in front of its web nodes.
+SERVER_PACKAGES := mariadb-server haproxy
 
-.PHONY: run test setup os-deps browser-deps migrate demo lint format bench clean worker beat
+.PHONY: run test setup os-deps browser-deps migrate demo lint format bench clean worker beat server-deps
 
 run: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
@@ -22,7 +25,7 @@ run: migrate
 migrate: setup
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 
-test: setup browser-deps
+test: setup browser-deps server-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: setup
@@ -54,6 +57,11 @@ browser-deps:
 	@{ command -v chromium && command -v ffmpeg; } >/dev/null 2>&1 || { \
 	  echo "Installing Chromium and ffmpeg for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); }
+
+server-deps:
+	@{ command -v mariadbd && command -v mariadb-install-db && command -v haproxy; } >/dev/null 2>&1 || { \
+	  echo "Installing MariaDB and HAProxy for the replica tests and the cluster"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SERVER_PACKAGES); }
 
 # The demo catalog alone (make run loads it too): fixtures/demo_catalog.json and its media.
 demo: migrate

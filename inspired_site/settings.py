@@ -455,3 +455,30 @@ if MEDIA_S3_BUCKET:
     }
 # The site serves media itself (with byte ranges) only when they are on its own disk.
 MEDIA_SERVED_BY_SITE = not MEDIA_S3_BUCKET
+
+# Read replicas: reads of web requests on replicas, everything else on the primary
+# (inspired_site/db_router.py)
+
+# Comma-separated mysql:// URLs of MariaDB/MySQL replicas of DATABASE_URL; none by default.
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    DATABASES[f"replica_{_index}"] = {
+        **dj_database_url.parse(
+            _url,
+            conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        "OPTIONS": {
+            **DATABASES["default"].get("OPTIONS", {}),
+            # A replica that is gone is given up on quickly; the primary answers instead.
+            "connect_timeout": 2,
+        },
+        # Tests read and write one database: the replica stands for the primary there.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["inspired_site.db_router.PrimaryReplicaRouter"]
+MIDDLEWARE.insert(1, "inspired_site.middleware.ReplicaReadsMiddleware")
+# After a request that wrote, the same visitor reads the primary for this long.
+DATABASE_READ_YOUR_WRITES_SECONDS = float(os.environ.get("DATABASE_READ_YOUR_WRITES_SECONDS", "5"))
+# A replica further behind than this is skipped; its state is checked this often.
+DATABASE_REPLICA_MAX_LAG_SECONDS = int(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "5"))
+DATABASE_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "5"))
