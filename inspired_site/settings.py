@@ -482,3 +482,10 @@ DATABASE_READ_YOUR_WRITES_SECONDS = float(os.environ.get("DATABASE_READ_YOUR_WRI
 # A replica further behind than this is skipped; its state is checked this often.
 DATABASE_REPLICA_MAX_LAG_SECONDS = int(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "5"))
 DATABASE_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "5"))
+
+# Shared state between web nodes: sessions next to the cache in Redis when REDIS_URL is set
+
+if os.environ.get("REDIS_URL"):
+    # Read from the cache (Redis), written through to the database, so that any node
+    # finds a session and a Redis restart signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
