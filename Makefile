@@ -15,7 +15,7 @@ BROWSER_PACKAGES := chromium ffmpeg
 # HAProxy in front of its web nodes.
 SERVER_PACKAGES := mariadb-server haproxy
 
-.PHONY: run test setup os-deps browser-deps migrate demo lint format bench clean worker beat server-deps
+.PHONY: run test setup os-deps browser-deps migrate demo lint format bench clean worker beat server-deps cluster cluster-stop cluster-test
 
 run: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
@@ -74,6 +74,19 @@ worker: migrate
 
 beat: migrate
 	$(VENV)/bin/celery -A inspired_site beat --loglevel INFO --schedule /tmp/inspired-celerybeat-schedule
+
+# Several nodes on one machine (127.0.0.1 only): MariaDB primary and replica, two gunicorn
+# nodes behind HAProxy, a Celery worker and beat, S3 media; see docs/scale-out.md.
+cluster: setup server-deps
+	$(PY) scripts/cluster.py up
+
+cluster-stop:
+	$(PY) scripts/cluster.py down
+
+# Starts its own cluster, runs a bounded load through HAProxy while it kills a web node and
+# the replica and restarts both, reports, and stops everything.
+cluster-test: setup server-deps
+	$(PY) scripts/cluster.py test --duration $(or $(DURATION),90)
 
 bench: setup
 	$(PY) scripts/benchmark.py

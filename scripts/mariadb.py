@@ -105,7 +105,7 @@ class MariaDB:
 
 
 def start_pair(folder: Path, primary_port: int, replica_port: int) -> tuple[MariaDB, MariaDB]:
-    """Start a primary and a GTID replica of it, both empty; return them running."""
+    """Start a primary and a GTID replica of it (empty the first time); return them running."""
     primary = MariaDB(folder / "primary", primary_port, server_id=1)
     replica = MariaDB(folder / "replica", replica_port, server_id=2)
     primary.install()
@@ -114,6 +114,10 @@ def start_pair(folder: Path, primary_port: int, replica_port: int) -> tuple[Mari
         shutil.copytree(primary.datadir, replica.datadir)
     primary.start()
     replica.start()
+    if replica.query("SHOW SLAVE STATUS"):
+        # Started before: it remembers its primary and its position.
+        replica.query("START SLAVE")
+        return primary, replica
     replica.query(
         "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%s, MASTER_USER='root', "
         "MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1",
