@@ -17,6 +17,7 @@ import boto3
 import pytest
 
 from catalog.models import Product, VideoSource
+from catalog.tests.admin_files import csv_bytes, import_file, product_row
 from catalog.tests.factories import ProductImageFactory
 from catalog.tests.processes import (
     BIN,
@@ -26,14 +27,7 @@ from catalog.tests.processes import (
     stop,
     wait_for,
 )
-from catalog.tests.test_import_export import (  # noqa: F401 (fixtures)
-    csv_bytes,
-    curator_client,
-    image_server,
-    import_file,
-    png_bytes,
-    product_row,
-)
+from catalog.tests.test_import_export import image_server, png_bytes  # noqa: F401 (a fixture)
 
 DEMO_MP4 = sorted(
     (Path(django_settings.BASE_DIR) / "fixtures/media/demo/videos/sources").glob("*.mp4")
@@ -137,7 +131,7 @@ def test_a_product_image_upload_lands_in_the_bucket_and_its_url_points_there(buc
 @pytest.mark.django_db
 def test_image_urls_of_an_admin_import_are_stored_in_the_bucket(
     bucket,
-    curator_client,  # noqa: F811
+    curator_client,
     image_server,  # noqa: F811
     settings,
 ):
