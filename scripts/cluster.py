@@ -246,7 +246,18 @@ backend web
         wait_for(lambda: answers(f"http://127.0.0.1:{HAPROXY_PORT}/robots.txt"), "HAProxy")
         self.spawn(
             "worker",
-            [BIN / "celery", "-A", "inspired_site", "worker", "-l", "INFO", "-c", "2"],
+            [
+                BIN / "celery",
+                "-A",
+                "inspired_site",
+                "worker",
+                "-l",
+                "INFO",
+                "-c",
+                "2",
+                "-n",
+                "inspired-cluster@%h",
+            ],
         )
         self.spawn(
             "beat",

@@ -1,12 +1,19 @@
 """The shopper-facing pages. Views are adapters: reads come from the catalog's QuerySets."""
 
+import posixpath
 import re
 
 from django import forms
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -29,6 +36,7 @@ from catalog.models import (
     Video,
     VideoProduct,
 )
+from catalog.models.ingest import IMPORTS_FOLDER
 
 from .filters import BrowseFilter
 from .models import FollowedArtist
@@ -497,6 +505,8 @@ def media(request, path):
     `a-`, `-n`) answers 206 with just those bytes, streamed, and the file's validators
     (Last-Modified, If-Modified-Since) still apply.
     """
+    if posixpath.normpath(path).lstrip("/").startswith(IMPORTS_FOLDER):
+        raise Http404("Feed uploads are not media.")
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Accept-Ranges"] = "bytes"
     if isinstance(response, FileResponse):

@@ -4,6 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import catalog.models.ingest
 from catalog.groups import sync_curator_permissions
 
 
@@ -38,7 +39,7 @@ class Migration(migrations.Migration):
                         verbose_name="rows",
                     ),
                 ),
-                ("file", models.FileField(upload_to="imports/%Y/%m/")),
+                ("file", models.FileField(upload_to=catalog.models.ingest.import_upload_path)),
                 (
                     "status",
                     models.CharField(

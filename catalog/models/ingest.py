@@ -1,10 +1,20 @@
 """Feeds uploaded in the admin and imported by a background worker."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from .base import TimeStampedModel, TimeStampedQuerySet
+
+# Feeds are business data, not media: stored under a name nobody can guess, and never
+# served by the site's media view.
+IMPORTS_FOLDER = "imports/"
+
+
+def import_upload_path(job, filename: str) -> str:
+    return f"{IMPORTS_FOLDER}{uuid.uuid4().hex}/{filename}"
 
 
 class ImportJobQuerySet(TimeStampedQuerySet):
@@ -32,7 +42,7 @@ class ImportJob(TimeStampedModel):
     kind = models.CharField(
         "rows", max_length=20, help_text="What the file's rows are: offers, products, …"
     )
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    file = models.FileField(upload_to=import_upload_path)
     status = models.CharField(
         max_length=10, choices=Status, default=Status.QUEUED, editable=False, db_index=True
     )

@@ -224,3 +224,18 @@ class PriceHistoryFactory(factory.django.DjangoModelFactory):
     price = factory.LazyAttribute(lambda o: o.offer.price)
     currency = factory.LazyAttribute(lambda o: o.offer.currency)
     availability = factory.LazyAttribute(lambda o: o.offer.availability)
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ImportJob
+
+    kind = "retailers"
+    file = factory.django.FileField(filename="retailers.csv", data=b"name,slug\nShop,shop\n")
+    status = models.ImportJob.Status.DONE
+    total_rows = 1
+    processed_rows = 1
+    report = factory.LazyFunction(
+        lambda: {"created": 1, "updated": 0, "unchanged": 0, "rejected": 0, "rejected_rows": []}
+    )
+    created_by = factory.SubFactory(UserFactory)

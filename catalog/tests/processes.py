@@ -93,7 +93,21 @@ def running_worker(env: dict, log: Path):
     """A Celery worker on every queue of `env`'s prefix, one task at a time."""
     with log.open("w") as out:
         process = subprocess.Popen(  # noqa: S603 (our own programs, fixed arguments)
-            [BIN / "celery", "-A", "inspired_site", "worker", "--pool", "solo", "-l", "INFO"],
+            [
+                BIN / "celery",
+                "-A",
+                "inspired_site",
+                "worker",
+                "--pool",
+                "solo",
+                "-l",
+                "INFO",
+                # A node name of its own: other workers may share the broker.
+                "-n",
+                f"{env['CELERY_QUEUE_PREFIX']}@%h",
+                "--without-mingle",
+                "--without-gossip",
+            ],
             cwd=BASE_DIR,
             env=env,
             stdout=out,

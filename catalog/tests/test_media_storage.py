@@ -173,6 +173,8 @@ def test_without_a_bucket_a_production_site_serves_media_with_byte_ranges(settin
     """gunicorn with debug off, as deployed without object storage."""
     media_root = tmp_path / "served"
     (media_root / "demo").mkdir(parents=True)
+    (media_root / "imports/0123abcd").mkdir(parents=True)
+    (media_root / "imports/0123abcd/offers.csv").write_text("upc,retailer,url\n")
     shutil.copy(DEMO_MP4, media_root / "demo/clip.mp4")
     data = DEMO_MP4.read_bytes()
     env = site_environment(DJANGO_MEDIA_ROOT=str(media_root))
@@ -185,7 +187,11 @@ def test_without_a_bucket_a_production_site_serves_media_with_byte_ranges(settin
         tail = get(url, Range="bytes=-10")
         beyond = get(url, Range=f"bytes={len(data) + 5}-")
         missing = get(f"{base}/media/demo/none.mp4")
-        escape = get(f"{base}/media/../manage.py")
+        escape = get(f"{base}/media/%2e%2e/manage.py")
+        feeds = [
+            get(f"{base}/media/imports/0123abcd/offers.csv"),
+            get(f"{base}/media/demo/%2e%2e/imports/0123abcd/offers.csv"),
+        ]
 
     assert whole[0] == 200
     assert whole[1]["Accept-Ranges"] == "bytes"
@@ -201,3 +207,5 @@ def test_without_a_bucket_a_production_site_serves_media_with_byte_ranges(settin
     # A path out of the media folder is refused, never served.
     assert escape[0] in {400, 404}
     assert b"DJANGO_SETTINGS_MODULE" not in escape[2]
+    # Feeds uploaded for import are business data, never served as media.
+    assert [status for status, _, _ in feeds] == [404, 404]

@@ -125,6 +125,8 @@ def test_an_admin_upload_past_the_preview_limit_is_imported_by_a_worker(
     assert (job.total_rows, job.processed_rows) == (12, 12)
     assert job.report["created"] == 12
     assert job.created_by == curator
+    assert job.file.name.startswith("imports/") and job.file.name.endswith("/retailers.csv")
+    assert len(job.file.name.split("/")[1]) == 32  # a folder nobody can guess
     assert Retailer.objects.filter(slug__startswith="shop-").count() == 12
     page = client.get(reverse("admin:catalog_importjob_change", args=[job.pk]))
     assert "12 created, 0 updated, 0 unchanged, 0 rejected." in page.text

@@ -37,9 +37,8 @@ def env():
     reason="The web node and the worker share the test database, which SQLite keeps in "
     "this process's memory; CI's MariaDB pass runs this test.",
 )
-def test_a_feed_uploaded_in_the_admin_is_imported_by_the_worker(
-    transactional_db, env, tmp_path, client
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_feed_uploaded_in_the_admin_is_imported_by_the_worker(env, tmp_path, client):
     curator = UserFactory(curator=True)
     client.force_login(curator)  # a session row in the shared database
     session = requests.Session()

@@ -40,7 +40,7 @@ def test_the_mail_task_sends_the_message_with_its_alternatives(smtp):
     assert "text/html" in smtp.messages[0]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_mail_leaves_only_when_the_transaction_commits(smtp):
     smtp.refuse = 0
     with pytest.raises(RuntimeError), transaction.atomic():
