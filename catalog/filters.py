@@ -1,7 +1,8 @@
 """FilterSets shared by the storefront and the integrators' API.
 
-Every filter that names a catalog object takes its slug where it has one. Invalid values make
-the FilterSet invalid (the API answers 400 naming the parameter) instead of being ignored.
+Every filter that names a catalog object takes its id or, where it has one, its slug
+(`?product=12` or `?product=acme-jacket`): the API's bodies name rows by id. Invalid values
+make the FilterSet invalid (the API answers 400 naming the parameter) instead of being ignored.
 Filters that could reveal draft videos only look at the videos the requesting user may see.
 """
 
@@ -9,7 +10,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 import django_filters
-from drf_spectacular.types import OpenApiTypes
+from django_filters.fields import ModelChoiceField, ModelMultipleChoiceField
 from drf_spectacular.utils import extend_schema_field
 
 from .currencies import CURRENCY_CHOICES
@@ -28,17 +29,79 @@ from .models import (
     VideoSource,
 )
 
-# The slug filters: values are slugs (the schema generator cannot tell from the model).
+# The related-object filters: values are ids or slugs (the schema generator cannot tell
+# from the model).
+
+MAX_ID_DIGITS = 18
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class SlugFilter(django_filters.ModelChoiceFilter):
-    pass
+def id_or_slug(queryset, slug_field, values):
+    """Return `queryset` narrowed to the rows whose slug, or id, is one of `values`."""
+    ids = [int(v) for v in values if str(v).isdigit() and len(str(v)) <= MAX_ID_DIGITS]
+    return queryset.filter(Q(**{f"{slug_field}__in": values}) | Q(pk__in=ids))
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
-class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
-    pass
+def matches(row, slug_field, value) -> bool:
+    return str(value) in (str(getattr(row, slug_field)), str(row.pk))
+
+
+class IdOrSlugChoiceField(ModelChoiceField):
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        slug_field = self.to_field_name or "slug"
+        rows = list(id_or_slug(self.queryset, slug_field, [str(value)])[:2])
+        # A slug that looks like an id wins over the id.
+        rows.sort(key=lambda row: str(getattr(row, slug_field)) != str(value))
+        if not rows:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return rows[0]
+
+
+class IdsOrSlugsChoiceField(ModelMultipleChoiceField):
+    def _check_values(self, value):
+        try:
+            values = frozenset(str(v) for v in value)
+        except TypeError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        for text in values:
+            self.validate_no_null_characters(text)
+        slug_field = self.to_field_name or "slug"
+        rows = list(id_or_slug(self.queryset, slug_field, list(values)))
+        for text in values:
+            if not any(matches(row, slug_field, text) for row in rows):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": text},
+                )
+        return rows
+
+
+class DocumentedAsText:
+    """In the schema, a string described by the filter's label: the generator cannot tell
+    from the model that the value is an id or a slug."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        extend_schema_field({"type": "string", "description": str(self.label or "")})(self)
+
+
+class SlugFilter(DocumentedAsText, django_filters.ModelChoiceFilter):
+    """One related row, by id or slug."""
+
+    field_class = IdOrSlugChoiceField
+
+
+class SlugsFilter(DocumentedAsText, django_filters.ModelMultipleChoiceFilter):
+    """Related rows, each by id or slug; the parameter repeats for several."""
+
+    field_class = IdsOrSlugsChoiceField
 
 
 def _user(request):
@@ -108,14 +171,14 @@ class ProductFilter(SyncFilterSet):
         to_field_name="slug",
         queryset=ProductType.objects.all(),
         distinct=False,
-        label="Product type slug; repeat for several.",
+        label="Product type id or slug (e.g. jacket); repeat for several.",
     )
     style = SlugsFilter(
         field_name="style__slug",
         to_field_name="slug",
         queryset=ProductStyle.objects.all(),
         distinct=False,
-        label="Style slug (original, affordable, premium…); repeat for several.",
+        label="Style id or slug (original, low_end, high_end); repeat for several.",
     )
     brand = django_filters.CharFilter(
         field_name="brand", lookup_expr="iexact", label="Brand, any case."
@@ -124,19 +187,19 @@ class ProductFilter(SyncFilterSet):
         to_field_name="slug",
         queryset=Retailer.objects.all(),
         method="filter_offers",
-        label="Sold by this retailer (slug); repeat for several.",
+        label="Sold by this retailer (id or slug); repeat for several.",
     )
     artist = SlugFilter(
         to_field_name="slug",
         queryset=Artist.objects.all(),
         method="filter_artist",
-        label="In a video of this artist (slug).",
+        label="In a video of this artist (id or slug).",
     )
     video = SlugFilter(
         to_field_name="slug",
         queryset=visible_videos,
         method="filter_video",
-        label="In this video (slug).",
+        label="In this video (id or slug).",
     )
     scene = django_filters.NumberFilter(
         method="filter_scene", min_value=1, label="Seen in this scene (id)."
@@ -158,7 +221,10 @@ class ProductFilter(SyncFilterSet):
     )
     in_stock = StrictBooleanFilter(
         method="filter_offers",
-        label="true: has a shoppable offer (in stock, link healthy); false: has none.",
+        label=(
+            "true: has a buyable offer (link healthy, in stock or availability unknown); "
+            "false: has none."
+        ),
     )
 
     class Meta:
@@ -207,12 +273,12 @@ class ProductFilter(SyncFilterSet):
         in_stock = data.get("in_stock")
         offers = Offer.objects.filter(conditions, product=OuterRef("pk"))
         if in_stock is True:
-            queryset = queryset.filter(Exists(offers.shoppable()))
+            queryset = queryset.filter(Exists(offers.buyable()))
         elif conditions:
             queryset = queryset.filter(Exists(offers))
         if in_stock is False:
-            shoppable = Offer.objects.shoppable().filter(product=OuterRef("pk"))
-            queryset = queryset.filter(~Exists(shoppable))
+            buyable = Offer.objects.buyable().filter(product=OuterRef("pk"))
+            queryset = queryset.filter(~Exists(buyable))
         return queryset
 
 
@@ -222,7 +288,7 @@ class VideoFilter(SyncFilterSet):
         to_field_name="slug",
         queryset=Artist.objects.all(),
         method="filter_artist",
-        label="By this artist (slug); repeat for several.",
+        label="By this artist (id or slug); repeat for several.",
     )
     featured = StrictBooleanFilter(field_name="is_featured")
     released_after = django_filters.DateFilter(
@@ -250,7 +316,7 @@ class ArtistFilter(SyncFilterSet):
         to_field_name="slug",
         queryset=visible_videos,
         method="filter_video",
-        label="Credited on this video (slug).",
+        label="Credited on this video (id or slug).",
     )
 
     class Meta:
@@ -267,7 +333,7 @@ class ArtistFilter(SyncFilterSet):
 
 class VideoSourceFilter(SyncFilterSet):
     video = SlugFilter(
-        to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
+        to_field_name="slug", queryset=visible_videos, label="Of this video (id or slug)."
     )
 
     class Meta:
@@ -277,7 +343,7 @@ class VideoSourceFilter(SyncFilterSet):
 
 class SceneFilter(SyncFilterSet):
     video = SlugFilter(
-        to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
+        to_field_name="slug", queryset=visible_videos, label="Of this video (id or slug)."
     )
 
     class Meta:
@@ -287,10 +353,12 @@ class SceneFilter(SyncFilterSet):
 
 class CastMemberFilter(SyncFilterSet):
     video = SlugFilter(
-        to_field_name="slug", queryset=visible_videos, label="Of this video (slug)."
+        to_field_name="slug", queryset=visible_videos, label="Of this video (id or slug)."
     )
     artist = SlugFilter(
-        to_field_name="slug", queryset=Artist.objects.all(), label="Played by this artist (slug)."
+        to_field_name="slug",
+        queryset=Artist.objects.all(),
+        label="Played by this artist (id or slug).",
     )
 
     class Meta:
@@ -303,11 +371,11 @@ class AppearanceFilter(SyncFilterSet):
         field_name="scene__video",
         to_field_name="slug",
         queryset=visible_videos,
-        label="In this video (slug).",
+        label="In this video (id or slug).",
     )
     scene = django_filters.NumberFilter(field_name="scene_id", min_value=1, label="Scene id.")
     product = SlugFilter(
-        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
+        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (id or slug)."
     )
 
     class Meta:
@@ -317,7 +385,7 @@ class AppearanceFilter(SyncFilterSet):
 
 class ProductImageFilter(SyncFilterSet):
     product = SlugFilter(
-        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
+        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (id or slug)."
     )
 
     class Meta:
@@ -351,14 +419,14 @@ class RetailerFilter(SyncFilterSet):
 
 class OfferFilter(SyncFilterSet):
     product = SlugFilter(
-        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (slug)."
+        to_field_name="slug", queryset=Product.objects.all(), label="Of this product (id or slug)."
     )
     retailer = SlugsFilter(
         field_name="retailer__slug",
         to_field_name="slug",
         queryset=Retailer.objects.all(),
         distinct=False,
-        label="At this retailer (slug); repeat for several.",
+        label="At this retailer (id or slug); repeat for several.",
     )
     availability = django_filters.ChoiceFilter(choices=Offer.Availability.choices)
 

@@ -149,9 +149,38 @@ def _upsert(model, lookup: Mapping[str, Any], fields: Mapping[str, Any]):
 
 
 @transaction.atomic
-def upsert_product(*, upc: str, **fields: Any) -> tuple[Product, bool]:
-    """Create or update the product with this UPC (feed sync); return (product, created)."""
-    return _upsert(Product, {"upc": upc}, fields)
+def upsert_product(
+    *,
+    upc: str,
+    images: Iterable[Mapping[str, Any]] = (),
+    offers: Iterable[Mapping[str, Any]] = (),
+    **fields: Any,
+) -> tuple[Product, bool]:
+    """Create or update the product with this UPC (feed sync); return (product, created).
+
+    Its `images` are updated or created by position and its `offers` by retailer, as
+    `create_product()` takes them; images and offers not named are left as they are. All
+    are saved, or none.
+    """
+    product, created = _upsert(Product, {"upc": upc}, fields)
+    detail: dict[str, dict[str, dict]] = {}
+    for index, row in enumerate(images):
+        row = dict(row)
+        position = row.pop("position", 0)
+        try:
+            _upsert(ProductImage, {"product": product, "position": position}, row)
+        except ValidationError as exc:
+            detail.setdefault("images", {})[str(index)] = exc.message_dict
+    for index, row in enumerate(offers):
+        row = dict(row)
+        retailer = row.pop("retailer")
+        try:
+            _upsert(Offer, {"product": product, "retailer": retailer}, row)
+        except ValidationError as exc:
+            detail.setdefault("offers", {})[str(index)] = exc.message_dict
+    if detail:
+        raise NestedValidationError(detail)
+    return product, created
 
 
 @transaction.atomic

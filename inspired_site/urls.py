@@ -1,13 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from catalog.api.views import RedocView, api_not_found
 from inspired_site import health
 
 admin.site.site_header = "Inspired back-office"
@@ -23,9 +20,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, which the CSP allows.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # The browsable API's "Log in" link: a session with CSRF, for people exploring the API.
     path("api/auth/", include("rest_framework.urls")),
+    # Any other /api/ path: a JSON 404, in debug mode too.
+    re_path(r"^api/", api_not_found),
     # Saved, Following and the profile first, then allauth's sign-in and settings pages.
     path("accounts/", include("storefront.account_urls")),
     path("accounts/", include("allauth.urls")),
@@ -38,8 +37,6 @@ handler404 = "catalog.api.views.page_not_found"
 handler500 = "inspired_site.health.server_error"
 
 if settings.DEBUG:
-    from django.urls import re_path
-
     from storefront.views import media
 
     # Development only: uploads with byte ranges, so that the video player can seek.

@@ -1,3 +1,9 @@
+"""allauth's adapter: mails sent by storefront.mail (never a 500 for a mail), naming the
+site from settings rather than from the sites framework's row."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib import messages
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -24,16 +30,35 @@ DEFAULT_UNSENT = "We could not send you an email just now. Please try again in a
 MAIL_FAILED = "_mail_failed"
 
 
+@dataclass(frozen=True)
+class ConfiguredSite:
+    """What mail templates read of `current_site`: its name and domain."""
+
+    name: str
+    domain: str
+
+    def __str__(self):
+        return self.domain
+
+
+def configured_site(request=None) -> ConfiguredSite:
+    domain = settings.SITE_DOMAIN or (request.get_host() if request is not None else "")
+    return ConfiguredSite(name=settings.SITE_NAME, domain=domain)
+
+
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth's adapter, with its mails sent by storefront.mail: never a 500 for a mail."""
+    def format_email_subject(self, subject):
+        return f"[{settings.SITE_NAME}] {subject}"
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        context = {**context, "current_site": configured_site(context.get("request"))}
+        return super().render_mail(template_prefix, email, context, headers=headers)
 
     def send_mail(self, template_prefix, email, context):
         request = self.request
         ctx = {"email": email, **context}
         if request is not None:
-            from django.contrib.sites.shortcuts import get_current_site
-
-            ctx.update(request=request, current_site=get_current_site(request))
+            ctx["request"] = request
         message = self.render_mail(template_prefix, email, ctx)
 
         def tell_the_person():

@@ -11,6 +11,7 @@ from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from catalog.analytics.bots import is_automated
 from catalog.models import Click, Offer, Product, ProductAlert, Scene, Video
 from inspired_site.proxies import client_ip
 
@@ -57,7 +58,9 @@ def go(request, offer_id):
     """Record a "Buy at <retailer>" click and send the shopper to the offer's stored URL.
 
     The target is always the offer's own URL with its retailer's link template applied:
-    nothing in the request can change where the redirect goes.
+    nothing in the request can change where the redirect goes. An offer the storefront
+    hides (its link failed its checks) sends the shopper back to the product page instead,
+    and an offer of a hidden product is not found.
     """
     offer = get_object_or_404(
         Offer.objects.select_related("retailer", "product").filter(
@@ -65,6 +68,10 @@ def go(request, offer_id):
         ),
         pk=offer_id,
     )
+    if not offer.is_healthy:
+        response = HttpResponseRedirect(offer.product.get_absolute_url())
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
     target = offer.retailer.apply_link_template(offer.url)
     video_id = _id_param(request, "video")
     scene_id = _id_param(request, "scene")
@@ -91,8 +98,8 @@ def go(request, offer_id):
         if not shown.exists():
             video_id = None
     channel, alert_id, embed_host = click_channel(request, offer)
-    if request.method == "GET":
-        # HEAD requests come from link checkers and previews, not shoppers.
+    if not is_automated(request):
+        # HEAD requests, crawlers, link checkers and prefetches are not shoppers.
         Click.objects.create(
             channel=channel,
             alert_id=alert_id,

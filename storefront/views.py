@@ -1,6 +1,8 @@
 """The shopper-facing pages. Views are adapters: reads come from the catalog's QuerySets."""
 
 import re
+from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
@@ -21,6 +24,7 @@ from catalog.caching import catalog_version
 from catalog.models import (
     Appearance,
     Artist,
+    ClickDailyTotal,
     Offer,
     Product,
     Retailer,
@@ -152,17 +156,38 @@ def artist_choices():
     )
 
 
+def trending_products(days=30, limit=8):
+    """Return the published products most clicked over the last `days`, most first.
+
+    Read from the click roll-up, never the raw clicks.
+    """
+    today = timezone.localdate()
+    ranked = ClickDailyTotal.objects.covering(today - timedelta(days=days - 1), today).top(
+        ClickDailyTotal.Subject.PRODUCT, limit=limit * 2
+    )
+    order = [product_id for product_id, _ in ranked]
+    by_id = Product.objects.published().filter(pk__in=order).for_listing().in_bulk()
+    return [by_id[product_id] for product_id in order if product_id in by_id][:limit]
+
+
 class HomeView(AnonymousCacheMixin, TemplateView):
-    """Context: featured_videos, newest_videos, artists; for a signed-in person also
+    """Context: featured_videos, newest_videos (the others), trending_products (most
+    clicked in 30 days), newest_products, artists; for a signed-in person also
     followed_videos (the newest videos of the artists they follow)."""
 
     template_name = "storefront/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        videos = Video.objects.published().for_listing()
-        context["featured_videos"] = videos.featured().order_by("-release_date", "title")[:6]
-        context["newest_videos"] = videos.order_by("-release_date", "title")[:8]
+        videos = Video.objects.published().for_listing().order_by("-release_date", "title")
+        featured = list(videos.featured()[:6])
+        context["featured_videos"] = featured
+        # A video shows once: the featured ones are not repeated under "New".
+        context["newest_videos"] = videos.exclude(pk__in=[v.pk for v in featured])[:8]
+        context["trending_products"] = trending_products()
+        context["newest_products"] = (
+            Product.objects.published().for_listing().order_by("-created_at", "-id")[:8]
+        )
         context["artists"] = cached_by_version("home-artists", lambda: artists_with_videos()[:12])
         if self.request.user.is_authenticated:
             context["followed_videos"] = (
@@ -214,15 +239,45 @@ class VideoListView(AnonymousCacheMixin, ListView):
         return Video.objects.published().for_listing().order_by("-release_date", "title")
 
 
+CLOCK_TIME = re.compile(r"(?:(\d{1,2}):)?(\d{1,2}):(\d{2})")
+UNIT_TIME = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
 def parse_start(value):
-    """Return the ?t= start in whole seconds, or 0 when it is missing or not a time."""
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
+    """Return the ?t= start in whole seconds, or 0 when it is missing or not a time.
+
+    Takes seconds (`65`), a clock time (`1:05`, `1:02:03`) and YouTube's units (`1m05s`).
+    """
+    value = (value or "").strip().lower()
+    if clock := CLOCK_TIME.fullmatch(value):
+        hours, minutes, seconds = (int(part or 0) for part in clock.groups())
+        if (minutes > 59 and clock.group(1)) or seconds > 59:
+            return 0
+        total = hours * 3600 + minutes * 60 + seconds
+    elif (units := UNIT_TIME.fullmatch(value)) and any(units.groups()):
+        hours, minutes, seconds = (int(part or 0) for part in units.groups())
+        total = hours * 3600 + minutes * 60 + seconds
+    else:
+        try:
+            total = float(value)
+        except ValueError:
+            return 0
+        if total != total:  # NaN
+            return 0
+    if total < 0 or total > 86_400:
         return 0
-    if seconds != seconds or seconds < 0 or seconds > 86_400:
-        return 0
-    return int(seconds)
+    return int(total)
+
+
+def scene_at(scenes, seconds):
+    """Return the scene playing at `seconds`; past the last scene's end, the last scene.
+
+    The last scene's products stay on screen when the video ends, and between scenes
+    there is none.
+    """
+    if scenes and seconds >= scenes[-1].end_seconds:
+        return scenes[-1]
+    return next((s for s in scenes if s.start_seconds <= seconds < s.end_seconds), None)
 
 
 class VideoDetailView(AnonymousCacheMixin, DetailView):
@@ -260,7 +315,7 @@ def player_context(video, request) -> dict:
             if appearance.product_id in by_id
         ]
     start = parse_start(request.GET.get("t"))
-    current = next((s for s in scenes if s.start_seconds <= start < s.end_seconds), None)
+    current = scene_at(scenes, start)
     source = next(iter(video.sources.all()), None)
     offset = source.offset.total_seconds() if source else 0
     context.update(
@@ -283,7 +338,7 @@ def player_context(video, request) -> dict:
 
 
 class ProductDetailView(AnonymousCacheMixin, DetailView):
-    """Context: product, offers (healthy, cheapest first), best_offer, appearances
+    """Context: product, offers (healthy, `best_first()`), best_offer, appearances
     (the scenes it is seen in), videos, related (same type, same videos, other products).
     """
 
@@ -291,7 +346,7 @@ class ProductDetailView(AnonymousCacheMixin, DetailView):
     context_object_name = "product"
 
     def get_queryset(self):
-        offers = Offer.objects.healthy().select_related("retailer").order_by("price", "id")
+        offers = Offer.objects.healthy().select_related("retailer").best_first()
         return (
             Product.objects.visible_to(self.request.user)
             .for_listing()
@@ -356,12 +411,15 @@ class ProductListView(AnonymousCacheMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         valid = not self.filter.is_bound or self.filter.is_valid()
+        facets = self.filter.facets() if valid else {}
+        artists = artist_choices()
         context.update(
             filter=self.filter,
-            facets=self.filter.facets() if valid else {},
+            facets=facets,
+            active_filters=active_filters(self.request.GET, facets, artists) if valid else [],
             sort=self.filter.sort_value(),
             sort_choices=BrowseFilter.SORT_CHOICES,
-            artists=artist_choices(),
+            artists=artists,
             chosen_artist=self.filter.form["artist"].value() if self.filter.is_bound else "",
             # Filtered lists are near-duplicates of the full one; search engines skip them.
             is_filtered=any(key != "page" for key in self.request.GET),
@@ -372,6 +430,50 @@ class ProductListView(AnonymousCacheMixin, ListView):
         if self.filter.is_bound and not self.filter.is_valid():
             response_kwargs["status"] = 400
         return super().render_to_response(context, **response_kwargs)
+
+
+FACET_LEGENDS = {"type": "Type", "style": "Look", "retailer": "Retailer", "brand": "Brand"}
+
+
+def active_filters(query, facets, artists):
+    """Return the browse filters in use as chips: dicts of label and the URL without it.
+
+    `artists` holds (slug, name) pairs.
+    """
+
+    def without(name, value):
+        kept = [
+            (key, item)
+            for key, items in query.lists()
+            for item in items
+            if key != "page" and item != "" and not (key == name and item == value)
+        ]
+        return "?" + urlencode(kept) if kept else "?"
+
+    chips = []
+    for name, legend in FACET_LEGENDS.items():
+        names = {entry["slug"]: entry["name"] for entry in facets.get(name, [])}
+        for value in query.getlist(name):
+            if value:
+                chips.append(
+                    {"label": f"{legend}: {names.get(value, value)}", "url": without(name, value)}
+                )
+    artist_names = dict(artists)
+    if artist := query.get("artist"):
+        chips.append(
+            {
+                "label": f"Artist: {artist_names.get(artist, artist)}",
+                "url": without("artist", artist),
+            }
+        )
+    for name, label in (("min_price", "From"), ("max_price", "Up to")):
+        if value := query.get(name):
+            chips.append({"label": f"{label} {value}", "url": without(name, value)})
+    if query.get("in_stock") == "true":
+        chips.append({"label": "In stock only", "url": without("in_stock", "true")})
+    if video := query.get("video"):
+        chips.append({"label": "In one video", "url": without("video", video)})
+    return chips
 
 
 class SearchForm(forms.Form):

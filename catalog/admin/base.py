@@ -59,6 +59,8 @@ class CatalogImportExportMixin(ImportExportMixin):
 
     formats = [CSV, XLSX, JSON]
     import_form_class = CappedImportForm
+    # Every row of a file with errors, each invalid one with its errors in full.
+    import_template_name = "admin/catalog/import.html"
 
     def has_import_permission(self, request):
         # Importing both creates and changes rows.
@@ -118,6 +120,27 @@ class PrefetchingChangeList(ChangeList):
                 if field.many_to_one and field.name in self.list_display
             ]
         return qs.prefetch_related(*related)
+
+
+class CurrencyInUseFilter(admin.SimpleListFilter):
+    """The currencies the listed model's rows use, not all of ISO 4217."""
+
+    title = "currency"
+    parameter_name = "currency"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            model_admin.get_queryset(request)
+            .order_by("currency")
+            .values_list("currency", flat=True)
+            .distinct()
+        )
+        return [(code, code) for code in codes]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(currency=self.value())
+        return queryset
 
 
 class LargeTableAdmin(admin.ModelAdmin):

@@ -10,6 +10,7 @@ from ..models import (
     PriceHistory,
 )
 from .base import (
+    CurrencyInUseFilter,
     ReadOnlyAdmin,
 )
 
@@ -69,7 +70,7 @@ class OfferCheckAdmin(ReadOnlyAdmin):
 @admin.register(PriceHistory)
 class PriceHistoryAdmin(ReadOnlyAdmin):
     list_display = ["recorded_at", "offer", "price", "currency", "availability", "offer_check"]
-    list_filter = ["currency", "availability", "offer__retailer"]
+    list_filter = [CurrencyInUseFilter, "availability", "offer__retailer"]
     list_select_related = ["offer__product", "offer__retailer", "offer_check"]
     search_fields = ["offer__product__name", "offer__product__upc"]
     date_hierarchy = "recorded_at"

@@ -13,6 +13,7 @@ from ..models import (
 from .base import (
     TIMESTAMPS,
     CatalogImportExportMixin,
+    CurrencyInUseFilter,
     HistoryAdmin,
     LargeTableAdmin,
     thumbnail,
@@ -47,7 +48,13 @@ class OfferAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
         "link_status",
         "last_checked_at",
     ]
-    list_filter = [NeedsAttentionFilter, "availability", "link_status", "currency", "retailer"]
+    list_filter = [
+        NeedsAttentionFilter,
+        "availability",
+        "link_status",
+        CurrencyInUseFilter,
+        "retailer",
+    ]
     list_select_related = ["product", "retailer"]
     search_fields = ["product__name", "product__brand", "product__upc", "url"]
     autocomplete_fields = ["product", "retailer"]

@@ -1,7 +1,12 @@
 """Admins of artists, videos and their sources, scenes, cast and looks."""
 
+import itertools
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -34,10 +39,34 @@ from .base import (
 )
 
 
+class ArtistVideosFilter(admin.SimpleListFilter):
+    title = "videos"
+    parameter_name = "videos"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("published", "With a published video"),
+            ("draft_only", "With drafts only"),
+            ("none", "Without videos"),
+        ]
+
+    def queryset(self, request, queryset):
+        published = Video.objects.published().filter(artists=OuterRef("pk"))
+        any_video = Video.objects.filter(artists=OuterRef("pk"))
+        if self.value() == "published":
+            return queryset.filter(Exists(published))
+        if self.value() == "draft_only":
+            return queryset.filter(Exists(any_video)).exclude(Exists(published))
+        if self.value() == "none":
+            return queryset.exclude(Exists(any_video))
+        return queryset
+
+
 @admin.register(Artist)
 class ArtistAdmin(CatalogImportExportMixin, admin.ModelAdmin):
     resource_classes = [ArtistResource]
     list_display = ["picture", "name", "first_name", "last_name", "updated_at"]
+    list_filter = [ArtistVideosFilter, "updated_at"]
     list_display_links = ["picture", "name"]
     search_fields = ["name", "first_name", "last_name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -58,12 +87,51 @@ class VideoSourceInline(admin.TabularInline):
     fields = ["provider", "external_id", "url", "file", "offset", "is_primary"]
 
 
+# The query flag of a scene opened from its video's page.
+FROM_VIDEO = "from_video"
+
+
+class SceneInlineFormSet(BaseInlineFormSet):
+    """Refuse scenes of one form that overlap each other, which each scene's own clean()
+    cannot see before they are saved."""
+
+    def clean(self):
+        super().clean()
+        scenes = [
+            form.instance
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        scenes = [s for s in scenes if s.start is not None and s.end is not None]
+        scenes.sort(key=lambda scene: scene.start)
+        for earlier, later in itertools.pairwise(scenes):
+            if earlier.overlaps(later):
+                raise ValidationError(later.overlap_message(earlier), code="scene_overlap")
+
+
 class SceneInline(admin.TabularInline):
     model = Scene
+    formset = SceneInlineFormSet
     extra = 0
-    fields = ["start", "end", "title"]
-    show_change_link = True
+    fields = ["start", "end", "title", "looks"]
+    readonly_fields = ["looks"]
     ordering = ["start"]
+
+    @admin.display(description="cast and looks")
+    def looks(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save first"
+        # Saving the scene there comes back to this video (SceneAdmin._back_to_video).
+        url = reverse("admin:catalog_scene_change", args=[obj.pk]) + f"?{FROM_VIDEO}=1"
+        return format_html('<a href="{}">Edit cast and looks</a>', url)
+
+
+class CastMemberInline(admin.TabularInline):
+    model = CastMember
+    extra = 0
+    fields = ["name", "performer_name", "artist"]
+    autocomplete_fields = ["artist"]
 
 
 class VideoProductInline(admin.TabularInline):
@@ -91,15 +159,16 @@ class VideoAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
     search_fields = ["title", "slug", "artists__name"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["artists"]
-    readonly_fields = ["clicks_last_30_days", *TIMESTAMPS]
+    readonly_fields = ["clicks_last_30_days", "scene_list", *TIMESTAMPS]
     date_hierarchy = "release_date"
     clicks_last_30_days = recent_clicks_display("video")
-    inlines = [VideoSourceInline, SceneInline, VideoProductInline]
+    inlines = [VideoSourceInline, CastMemberInline, SceneInline, VideoProductInline]
     actions = ["submit_for_review", "publish", "unpublish", "feature", "unfeature"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "artists", "status", "is_featured"]}),
         ("Details", {"fields": ["description", "thumbnail", "duration", "release_date"]}),
         ("Shoppers", {"fields": ["clicks_last_30_days"]}),
+        ("Scenes", {"fields": ["scene_list"]}),
         TIMESTAMPS_FIELDSET,
     ]
 
@@ -128,6 +197,13 @@ class VideoAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
             # The form offers only the allowed statuses; a forged POST lands here.
             raise PermissionDenied(str(exc)) from exc
         super().save_model(request, obj, form, change)
+
+    @admin.display(description="scene list")
+    def scene_list(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("admin:catalog_scene_changelist") + f"?video={obj.pk}"
+        return format_html('<a href="{}">This video\'s scenes, with their looks</a>', url)
 
     @admin.display(description="")
     def picture(self, obj):
@@ -216,11 +292,39 @@ class AppearanceInline(admin.TabularInline):
     autocomplete_fields = ["product", "cast_member"]
 
 
+class SceneVideoFilter(admin.SimpleListFilter):
+    """Scenes of one video: the video being looked at and the recently edited ones.
+
+    Every video would be thousands of links; the video page's "Scenes" link and the
+    search box reach the others.
+    """
+
+    title = "video"
+    parameter_name = "video"
+    shown = 15
+
+    def lookups(self, request, model_admin):
+        recent = list(Video.objects.order_by("-updated_at", "-id")[: self.shown])
+        if self.value() and self.value().isdigit():
+            chosen = Video.objects.filter(pk=self.value()).first()
+            if chosen is not None and chosen not in recent:
+                recent.insert(0, chosen)
+        return [(str(video.pk), str(video)) for video in recent]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            if not self.value().isdigit():
+                return queryset.none()
+            return queryset.filter(video_id=self.value())
+        return queryset
+
+
 @admin.register(Scene)
 class SceneAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
     ordering = ["video_id", "start"]
     resource_classes = [SceneResource]
     list_display = ["__str__", "video", "timecode"]
+    list_filter = [SceneVideoFilter]
     list_select_related = ["video"]
     search_fields = ["title", "video__title"]
     autocomplete_fields = ["video", "cast_members"]
@@ -234,6 +338,23 @@ class SceneAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
     @admin.display(description="time", ordering="start")
     def timecode(self, obj):
         return f"{format_timecode(obj.start)}–{format_timecode(obj.end)}"
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._back_to_video(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        return self._back_to_video(request, obj) or super().response_change(request, obj)
+
+    def _back_to_video(self, request, obj):
+        """After a plain Save of a scene opened from its video, return to the video."""
+        if not request.GET.get(FROM_VIDEO):
+            return None
+        if any(key in request.POST for key in ("_continue", "_addanother", "_saveasnew")):
+            return None
+        self.message_user(request, f"The scene “{obj}” was saved.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:catalog_video_change", args=[obj.video_id]))
 
 
 @admin.register(CastMember)

@@ -21,11 +21,13 @@ from django.utils import timezone
 
 from ..models import (
     ROLLUP_NONE,
+    Appearance,
     Click,
     ClickDaily,
     ClickDailyTotal,
     ClickRollupState,
     Video,
+    VideoProduct,
 )
 
 # Clicks younger than this are left for the next refresh: a click whose INSERT has not
@@ -92,21 +94,49 @@ def refresh_click_rollup(*, now=None, limit=None, on_chunk=None) -> int:
     return folded
 
 
+def artists_of_products(product_ids) -> dict[int, set[int]]:
+    """Return {product id: ids of the artists of the videos it is shown with or seen in}."""
+    shown = VideoProduct.objects.filter(
+        product__in=product_ids, video__artists__isnull=False
+    ).values_list("product_id", "video__artists")
+    seen = Appearance.objects.filter(
+        product__in=product_ids, scene__video__artists__isnull=False
+    ).values_list("product_id", "scene__video__artists")
+    artists = defaultdict(set)
+    for product_id, artist_id in [*shown, *seen]:
+        artists[product_id].add(artist_id)
+    return artists
+
+
 def totals(combinations: dict) -> Counter:
-    """Sum per-combination counts into {(subject, grain, period start, id): clicks}."""
+    """Sum per-combination counts into {(subject, grain, period start, id): clicks}.
+
+    A click made on a video page is credited to that video's artists; one made elsewhere
+    (a product page, browse, search) to the artists of the videos its product is in.
+    """
     video_ids = {video_id for _, video_id, *_ in combinations if video_id != ROLLUP_NONE}
     credits = defaultdict(list)
     for video_id, artist_id in Video.artists.through.objects.filter(
         video_id__in=video_ids
     ).values_list("video_id", "artist_id"):
         credits[video_id].append(artist_id)
+    off_video = {
+        product_id
+        for _, video_id, _, product_id, _ in combinations
+        if video_id == ROLLUP_NONE and product_id != ROLLUP_NONE
+    }
+    product_artists = artists_of_products(off_video) if off_video else {}
     by_day = Counter()
     for (day, video_id, scene_id, product_id, retailer_id), clicks in combinations.items():
         by_day[Subject.VIDEO, day, video_id] += clicks
         by_day[Subject.SCENE, day, scene_id] += clicks
         by_day[Subject.PRODUCT, day, product_id] += clicks
         by_day[Subject.RETAILER, day, retailer_id] += clicks
-        for artist_id in credits.get(video_id) or [ROLLUP_NONE]:
+        if video_id != ROLLUP_NONE:
+            artists = credits.get(video_id)
+        else:
+            artists = product_artists.get(product_id)
+        for artist_id in artists or [ROLLUP_NONE]:
             by_day[Subject.ARTIST, day, artist_id] += clicks
     summed = Counter()
     for (subject, day, subject_id), clicks in by_day.items():

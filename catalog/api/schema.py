@@ -1,4 +1,34 @@
-"""Schema post-processing: document the error answers every operation can give."""
+"""The OpenAPI schema: human titles per operation, and the error answers every operation
+can give."""
+
+from drf_spectacular.openapi import AutoSchema
+
+ACTIONS = {
+    "list": "List {plural}",
+    "create": "Create {a}",
+    "retrieve": "Get {a}",
+    "update": "Replace {a}",
+    "partial_update": "Update some fields of {a}",
+    "destroy": "Delete {a}",
+}
+
+
+class CatalogAutoSchema(AutoSchema):
+    """Operations titled in words ("List appearances", "Get a video") rather than by id."""
+
+    def get_summary(self):
+        summary = super().get_summary()
+        if summary:
+            return summary
+        action = getattr(self.view, "action", None)
+        queryset = getattr(self.view, "queryset", None)
+        if action not in ACTIONS or queryset is None:
+            return None
+        meta = queryset.model._meta
+        name = str(meta.verbose_name)
+        article = "an" if name[:1].lower() in "aeiou" else "a"
+        return ACTIONS[action].format(plural=meta.verbose_name_plural, a=f"{article} {name}")
+
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -8,11 +8,14 @@ import hashlib
 
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularRedocView
 from knox import views as knox_views
 from knox.models import get_token_model
 from knox.settings import knox_settings
@@ -275,7 +278,7 @@ class AppearanceViewSet(CatalogViewSet):
         ).select_related("scene__video", "product")
 
 
-@write_schema(serializers.ProductDetailSerializer, serializers.ProductSerializer)
+# The create documented here is applied last, over write_schema's: it takes offers.
 @extend_schema_view(
     create=extend_schema(
         request=serializers.ProductCreateSerializer,
@@ -283,6 +286,7 @@ class AppearanceViewSet(CatalogViewSet):
         summary="Create a product with its images and offers, all or nothing.",
     )
 )
+@write_schema(serializers.ProductDetailSerializer, serializers.ProductSerializer)
 class ProductViewSet(CatalogViewSet):
     serializer_class = serializers.ProductSerializer
     detail_serializer_class = serializers.ProductDetailSerializer
@@ -508,7 +512,11 @@ class LoginView(APIView):
 class LogoutView(knox_views.LogoutView):
     """Revoke the token this request is authenticated with."""
 
-    @extend_schema(request=None, responses={204: OpenApiResponse(description="Revoked.")})
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="Revoked.")},
+        summary="Revoke this token.",
+    )
     def post(self, request, format=None):
         return super().post(request, format)
 
@@ -516,9 +524,42 @@ class LogoutView(knox_views.LogoutView):
 class LogoutAllView(knox_views.LogoutAllView):
     """Revoke every token of the requesting user."""
 
-    @extend_schema(request=None, responses={204: OpenApiResponse(description="Revoked.")})
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="Revoked.")},
+        summary="Revoke every token of this user.",
+    )
     def post(self, request, format=None):
         return super().post(request, format)
+
+
+@csrf_exempt
+def api_not_found(request, path=""):
+    """Answer unknown /api/ paths with JSON, in debug mode too (where handler404 is not used).
+
+    A path that exists with a trailing slash is redirected there, as APPEND_SLASH would.
+    It changes nothing, so a write to an unknown path is a 404, not a CSRF failure.
+    """
+    if not request.path_info.endswith("/"):
+        match = resolve_or_none(request.path_info + "/")
+        if match is not None and match.func is not api_not_found:
+            if request.method in ("GET", "HEAD"):
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(
+                    request.path + "/" + (f"?{query}" if query else "")
+                )
+            return JsonResponse(
+                {"detail": f"Not found. Did you mean {request.path}/ (with a slash)?"},
+                status=404,
+            )
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def resolve_or_none(path):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
 
 
 def page_not_found(request, exception):
@@ -526,3 +567,14 @@ def page_not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+class RedocView(SpectacularRedocView):
+    """ReDoc from the site alone: no web fonts. The site's Content-Security-Policy keeps the
+    bundle's "API docs by Redocly" logo (an image on Redocly's CDN) from being fetched."""
+
+    template_name = "api/redoc.html"
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -1,10 +1,35 @@
 """The timestamps every catalog row carries and the constants the models share."""
 
+from django import forms
 from django.db import models
 from django.utils import timezone
 
 URL_MAX_LENGTH = 2048
 NEGATIVE_PRICE = "A price cannot be negative."
+
+
+class PastedURLFormField(forms.URLField):
+    """A URL input without `maxlength`: a browser would cut a longer paste silently and
+    save a broken link; the form's length check says what is wrong instead."""
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
+class LinkField(models.URLField):
+    """A URLField whose forms refuse a too-long URL with an error instead of cutting it.
+
+    Stored and migrated as a plain URLField.
+    """
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": PastedURLFormField, **kwargs})
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.URLField", args, kwargs
 
 
 class TimeStampedQuerySet(models.QuerySet):

@@ -17,6 +17,7 @@ from ..validators import validate_http_url, validate_link_template, validate_pub
 from .base import (
     NEGATIVE_PRICE,
     URL_MAX_LENGTH,
+    LinkField,
     SlugKeyedQuerySet,
     TimeStampedModel,
     TimeStampedQuerySet,
@@ -27,7 +28,7 @@ from .products import Product, of_published_product
 class Retailer(TimeStampedModel):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
-    homepage_url = models.URLField(
+    homepage_url = LinkField(
         "home page", max_length=URL_MAX_LENGTH, blank=True, validators=[validate_http_url]
     )
     logo = models.ImageField(upload_to="retailers/", blank=True)
@@ -69,6 +70,11 @@ class Retailer(TimeStampedModel):
         return template.replace("{url_encoded}", quote(url, safe="")).replace("{url}", url)
 
 
+def site_currency_first():
+    """Return an ordering term that puts offers in the site's currency first."""
+    return Case(When(currency=settings.CATALOG_CURRENCY, then=Value(0)), default=Value(1))
+
+
 class OfferQuerySet(TimeStampedQuerySet):
     def visible_to(self, user):
         """Return every offer for staff, those of published products for everybody else."""
@@ -82,26 +88,33 @@ class OfferQuerySet(TimeStampedQuerySet):
         Prices in different currencies cannot be compared without exchange rates, so the
         "best" and "from" prices are always taken from the site's currency when it has one.
         """
-        in_site_currency = Case(
-            When(currency=settings.CATALOG_CURRENCY, then=Value(0)), default=Value(1)
-        )
-        return self.order_by(in_site_currency, "price", "id")
+        return self.order_by(site_currency_first(), "price", "id")
 
     def healthy(self):
         """Return offers whose link passed its last checks (hidden after repeated failures)."""
         return self.filter(failed_checks__lt=settings.CATALOG_OFFER_MAX_FAILED_CHECKS)
 
     def buyable(self):
-        """Return offers a shopper can buy: healthy links to items in stock or of unknown
-        availability ("unknown" is not "out of stock"). The from price is taken from these.
+        """Return offers shoppers can buy now: a healthy link, not known to be out of stock.
+
+        "Unknown" is what an offer added by hand starts as; it is buyable, only "out of
+        stock" is not.
         """
-        return self.healthy().filter(
-            availability__in=[Offer.Availability.IN_STOCK, Offer.Availability.UNKNOWN]
-        )
+        return self.healthy().filter(availability__in=Offer.BUYABLE_AVAILABILITY)
 
     def shoppable(self):
         """Return offers shoppers can act on now: healthy links to items in stock."""
         return self.healthy().filter(availability=Offer.Availability.IN_STOCK)
+
+    def best_first(self):
+        """Order offers as shoppers see them: the buyable ones first, each part `by_price()`.
+
+        The first offer of this order, when buyable, is the "Best available price".
+        """
+        buyable_first = Case(
+            When(availability__in=Offer.BUYABLE_AVAILABILITY, then=Value(0)), default=Value(1)
+        )
+        return self.order_by(buyable_first, site_currency_first(), "price", "id")
 
     def needs_attention(self):
         """Return offers whose last link check failed or found the item gone."""
@@ -139,7 +152,7 @@ class Offer(TimeStampedModel):
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="offers")
     retailer = models.ForeignKey(Retailer, on_delete=models.PROTECT, related_name="offers")
-    url = models.URLField(
+    url = LinkField(
         "deep link",
         max_length=URL_MAX_LENGTH,
         validators=[validate_http_url],
@@ -163,6 +176,9 @@ class Offer(TimeStampedModel):
     failed_checks = models.PositiveSmallIntegerField(
         default=0, editable=False, help_text="Link checks failed in a row."
     )
+
+    # What `OfferQuerySet.buyable()` and `is_buyable` accept as available.
+    BUYABLE_AVAILABILITY = (Availability.IN_STOCK, Availability.UNKNOWN)
 
     objects = OfferQuerySet.as_manager()
     # Link checks are recorded in their own tables (OfferCheck, PriceHistory).
@@ -222,3 +238,12 @@ class Offer(TimeStampedModel):
     @property
     def is_in_stock(self):
         return self.availability == self.Availability.IN_STOCK
+
+    @property
+    def is_healthy(self):
+        return self.failed_checks < settings.CATALOG_OFFER_MAX_FAILED_CHECKS
+
+    @property
+    def is_buyable(self):
+        """This row's own reading of `OfferQuerySet.buyable()`."""
+        return self.is_healthy and self.availability in self.BUYABLE_AVAILABILITY

@@ -202,7 +202,7 @@ class ProductQuerySet(SearchableQuerySet, TimeStampedQuerySet):
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
             Prefetch(
                 "offers",
-                queryset=Offer.objects.shoppable().select_related("retailer").by_price(),
+                queryset=Offer.objects.buyable().select_related("retailer").by_price(),
                 to_attr="shoppable_offers",
             ),
         )

@@ -2,10 +2,11 @@
 looks: products shown with a video or seen in one of its scenes."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.dateparse import parse_duration
 
@@ -13,7 +14,13 @@ from simple_history.models import HistoricalRecords
 
 from ..search import SearchableQuerySet, search_text_field
 from ..validators import validate_http_url
-from .base import URL_MAX_LENGTH, SlugKeyedQuerySet, TimeStampedModel, TimeStampedQuerySet
+from .base import (
+    URL_MAX_LENGTH,
+    LinkField,
+    SlugKeyedQuerySet,
+    TimeStampedModel,
+    TimeStampedQuerySet,
+)
 
 
 class ArtistQuerySet(SearchableQuerySet, SlugKeyedQuerySet):
@@ -52,6 +59,13 @@ class VideoQuerySet(SearchableQuerySet, SlugKeyedQuerySet):
     def in_review(self):
         """Return the videos waiting for a reviewer."""
         return self.filter(status=Video.Status.IN_REVIEW)
+
+    def showing_any(self, products):
+        """Return the videos that show any of `products` (a queryset), with the video or in a
+        scene: for the back-office's bulk actions; shoppers' pages use showing()."""
+        shown = VideoProduct.objects.filter(video=OuterRef("pk"), product__in=products)
+        seen = Appearance.objects.filter(scene__video=OuterRef("pk"), product__in=products)
+        return self.filter(Q(Exists(shown)) | Q(Exists(seen)))
 
     def featured(self):
         return self.filter(is_featured=True)
@@ -147,6 +161,22 @@ class Video(TimeStampedModel):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        super().clean()
+        if self.duration is None or self.pk is None:
+            return
+        past_the_end = self.scenes.filter(end__gt=self.duration).order_by("start").first()
+        if past_the_end is not None:
+            raise ValidationError(
+                {
+                    "duration": (
+                        f"The scene “{past_the_end}” ends after {format_timecode(self.duration)}: "
+                        "shorten or delete it first."
+                    )
+                },
+                code="scene_past_the_end",
+            )
+
     def get_absolute_url(self):
         return reverse("storefront:video-detail", kwargs={"slug": self.slug})
 
@@ -180,7 +210,7 @@ class VideoSource(TimeStampedModel):
         blank=True,
         help_text="The YouTube or Vimeo id, e.g. dQw4w9WgXcQ.",
     )
-    url = models.URLField(
+    url = LinkField(
         "URL",
         max_length=URL_MAX_LENGTH,
         blank=True,
@@ -244,6 +274,15 @@ class VideoSource(TimeStampedModel):
             return self.file.url
         return self.url
 
+    @property
+    def watch_url(self):
+        """Return where a shopper can watch this copy when the embedded player fails."""
+        if self.provider == self.Provider.YOUTUBE and self.external_id:
+            return f"https://www.youtube.com/watch?v={quote(self.external_id, safe='')}"
+        if self.provider == self.Provider.VIMEO and self.external_id:
+            return f"https://vimeo.com/{quote(self.external_id, safe='')}"
+        return self.url or self.playback_url
+
 
 class SceneQuerySet(TimeStampedQuerySet):
     def for_timeline(self):
@@ -258,12 +297,22 @@ class SceneQuerySet(TimeStampedQuerySet):
             ),
         )
 
+    def overlapping(self, start, end):
+        """Return the scenes that share some time with [start, end)."""
+        return self.filter(start__lt=end, end__gt=start)
+
     def get_by_natural_key(self, video_slug, start):
         return self.get(video__slug=video_slug, start=parse_duration(start))
 
 
-SCENE_PAST_END = "A scene cannot end after the video does ({duration})."
-SCENE_OVERLAP = "This scene would overlap {other}."
+SCENE_PAST_END = (
+    "A scene cannot end after the video does: the video is {duration} long and this scene "
+    "ends at {end}."
+)
+SCENE_OVERLAP = (
+    "This scene ({start}–{end}) would overlap “{other}”: a scene must end before the next "
+    "one starts."
+)
 
 
 class Scene(TimeStampedModel):
@@ -301,29 +350,48 @@ class Scene(TimeStampedModel):
         return f"{label} ({format_timecode(self.start)}–{format_timecode(self.end)})"
 
     def clean(self):
-        """A scene lies within its video's duration and overlaps no other of its scenes.
+        """Refuse a scene past the video's end or overlapping another scene of the video.
 
-        Scenes may touch (one ends when the next starts). Checked here so that the admin,
-        the API, the imports and the studio refuse the same scenes with the same words.
+        The storefront shows one scene's products at a time, so scenes must not overlap
+        (they may touch: one ends when the next starts). The admin, the API, the imports and
+        the studio all validate through here, so they refuse the same scenes in the same words.
         """
-        if self.video_id is None or self.start is None or self.end is None:
+        super().clean()
+        try:
+            video = self.video  # unsaved when the scene is added with a new video
+        except Video.DoesNotExist:
             return
-        duration = self.video.duration
+        if self.start is None or self.end is None:
+            return
+        duration = video.duration
         if duration is not None and self.end > duration:
             raise ValidationError(
-                {"end": SCENE_PAST_END.format(duration=format_timecode(duration))},
+                {
+                    "end": SCENE_PAST_END.format(
+                        duration=format_timecode(duration), end=format_timecode(self.end)
+                    )
+                },
                 code="scene_past_end",
             )
+        if video.pk is None:
+            return
         other = (
-            Scene.objects.filter(video_id=self.video_id, start__lt=self.end, end__gt=self.start)
+            Scene.objects.filter(video_id=video.pk)
             .exclude(pk=self.pk)
+            .overlapping(self.start, self.end)
             .order_by("start")
             .first()
         )
         if other is not None:
-            raise ValidationError(
-                {"start": SCENE_OVERLAP.format(other=other)}, code="scene_overlap"
-            )
+            raise ValidationError({"start": self.overlap_message(other)}, code="scene_overlap")
+
+    def overlaps(self, other) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def overlap_message(self, other) -> str:
+        return SCENE_OVERLAP.format(
+            start=format_timecode(self.start), end=format_timecode(self.end), other=other
+        )
 
     def get_absolute_url(self):
         return self.video.get_absolute_url() + f"?t={int(self.start.total_seconds())}"

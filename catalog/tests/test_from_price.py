@@ -322,4 +322,4 @@ def test_browse_sorts_filters_and_shows_the_same_from_price(client):
     assert "From 140.00 USD" in page
     assert "From 110.00 GBP" not in page
     assert "From 65.00 GBP" in page
-    assert "No offer right now" in page
+    assert "No retailer sells this right now" in page

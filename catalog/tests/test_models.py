@@ -256,7 +256,7 @@ def test_shoppable_offers_skip_out_of_stock_and_failing_links(settings):
     OfferFactory(out_of_stock=True)
     failing = OfferFactory()
     Offer.objects.filter(pk=failing.pk).update(failed_checks=3)
-    assert list(Offer.objects.shoppable()) == [good]
+    assert list(Offer.objects.buyable()) == [good]
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ def test_out_of_stock_changes_availability_and_history_but_not_the_failure_strea
         0,
     )
     assert offer.price_history.latest().availability == "out_of_stock"
-    assert not Offer.objects.shoppable().filter(pk=offer.pk).exists()
+    assert not Offer.objects.buyable().filter(pk=offer.pk).exists()
 
 
 def test_an_offer_failing_n_checks_in_a_row_is_hidden_until_it_passes(settings):
@@ -105,7 +105,7 @@ def test_an_offer_failing_n_checks_in_a_row_is_hidden_until_it_passes(settings):
         record_check_result(offer=offer, result=broken())
         offer.refresh_from_db()
         assert offer.failed_checks == expected
-        assert Offer.objects.shoppable().filter(pk=offer.pk).exists()
+        assert Offer.objects.buyable().filter(pk=offer.pk).exists()
     record_check_result(offer=offer, result=broken())
     assert not Offer.objects.healthy().filter(pk=offer.pk).exists()
     assert Offer.objects.needs_attention().filter(pk=offer.pk).exists()
@@ -113,7 +113,7 @@ def test_an_offer_failing_n_checks_in_a_row_is_hidden_until_it_passes(settings):
     record_check_result(offer=offer, result=ok())
     offer.refresh_from_db()
     assert offer.failed_checks == 0
-    assert Offer.objects.shoppable().filter(pk=offer.pk).exists()
+    assert Offer.objects.buyable().filter(pk=offer.pk).exists()
     assert not Offer.objects.needs_attention().filter(pk=offer.pk).exists()
 
 

@@ -230,6 +230,6 @@ def test_revert_goes_through_the_scene_rules(curator_client):
         },
     )
     assert response.status_code == 200
-    assert "This scene would overlap" in response.content.decode()
+    assert "would overlap" in response.content.decode()
     scene.refresh_from_db()
     assert scene.end == timedelta(seconds=4)

@@ -1,6 +1,7 @@
 """Presentation helpers for the storefront's templates: links, time codes and JSON-LD."""
 
 import json
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import template
@@ -24,7 +25,10 @@ SCHEMA_AVAILABILITY = {
 
 @register.filter
 def timecode(value):
-    return format_timecode(value) if value is not None else ""
+    """M:SS (H:MM:SS past an hour), whole seconds: one format on every shopper's page."""
+    if value is None:
+        return ""
+    return format_timecode(timedelta(seconds=int(value.total_seconds())))
 
 
 @register.filter

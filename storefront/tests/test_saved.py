@@ -470,8 +470,8 @@ def follow_artists_with_videos(user, count):
 
 
 # User (the session is cached); featured, newest and followed videos each with their
-# artists; artists.
-MEMBER_HOME_QUERIES = 8
+# artists; the click ranking (no product is clicked here); the newest products; artists.
+MEMBER_HOME_QUERIES = 10
 
 
 @pytest.mark.parametrize("count", [1, 6])

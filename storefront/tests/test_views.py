@@ -6,15 +6,18 @@ from django.core.management import call_command
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 import pytest
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+from catalog.analytics.rollup import refresh_click_rollup
 from catalog.models import Appearance, Offer, ProductType
 from catalog.tests.factories import (
     AppearanceFactory,
     ArtistFactory,
     CastMemberFactory,
+    ClickFactory,
     OfferFactory,
     ProductFactory,
     ProductImageFactory,
@@ -73,7 +76,8 @@ def test_home_lists_featured_and_newest_videos_and_artists(client):
 
     assert response.status_code == 200
     assert list(response.context["featured_videos"]) == [featured]
-    assert set(response.context["newest_videos"]) == {featured, newest}
+    # A featured video is not shown a second time under "New videos".
+    assert list(response.context["newest_videos"]) == [newest]
     assert list(response.context["artists"]) == list(featured.artists.all())
     assert draft.title not in response.text
 
@@ -82,12 +86,21 @@ def test_home_lists_featured_and_newest_videos_and_artists(client):
 def test_home_query_count_is_constant(client, django_assert_num_queries, count):
     for _ in range(count):
         VideoFactory(is_featured=True, artists=[ArtistFactory()])
+        video = VideoFactory(artists=[ArtistFactory()])
+        product = ProductFactory()
+        ProductImageFactory(product=product)
+        offer = OfferFactory(product=product)
+        VideoProductFactory(video=video, product=product)
+        ClickFactory(offer=offer)
+    refresh_click_rollup(now=timezone.now() + timedelta(minutes=1))
 
-    # featured + their artists, newest + their artists, artists
-    with django_assert_num_queries(5):
+    # featured + their artists, newest + their artists, the click ranking, trending
+    # products + images + offers, newest products + images + offers, artists
+    with django_assert_num_queries(12):
         response = client.get(reverse("storefront:home"))
 
     assert response.status_code == 200
+    assert len(response.context["trending_products"]) == min(count, 8)
 
 
 # Artists
@@ -259,7 +272,7 @@ def test_video_page_query_count_is_constant(client, django_assert_num_queries, s
 # Products
 
 
-def test_product_page_lists_offers_by_price_marking_stock_and_the_best(client):
+def test_product_page_lists_the_best_offer_first_then_the_out_of_stock(client):
     video, products = make_shoppable_video(scenes=1, per_scene=1)
     product = products[0]
     cheap_gone, dear = product.offers.order_by("price")
@@ -269,7 +282,7 @@ def test_product_page_lists_offers_by_price_marking_stock_and_the_best(client):
     response = client.get(product.get_absolute_url())
 
     assert response.status_code == 200
-    assert response.context["offers"] == [cheap_gone, dear]
+    assert response.context["offers"] == [dear, cheap_gone]
     assert response.context["best_offer"] == dear
     html = response.text
     assert f'class="offer offer--unavailable" data-offer="{cheap_gone.pk}"' in html

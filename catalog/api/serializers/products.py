@@ -343,15 +343,31 @@ class ProductCreateSerializer(ModelCleanSerializer):
 
 
 class ProductUpsertSerializer(ModelCleanSerializer):
-    """Feed sync: the product with this UPC is updated, or created when there is none."""
+    """Feed sync: the product with this UPC is updated, or created when there is none.
+
+    Takes images and offers as a create does: images are matched by position, offers by
+    retailer; those not sent are kept.
+    """
 
     upc = serializers.CharField(max_length=14)
     product_type = slug_of(ProductType)
     style = slug_of(ProductStyle)
+    images = ImageInputSerializer(many=True, required=False)
+    offers = OfferInputSerializer(many=True, required=False)
 
     class Meta:
         model = Product
-        fields = ["upc", "brand", "name", "slug", "description", "product_type", "style"]
+        fields = [
+            "upc",
+            "brand",
+            "name",
+            "slug",
+            "description",
+            "product_type",
+            "style",
+            "images",
+            "offers",
+        ]
 
     def validate(self, attrs):
         # The service validates the row it is about to update or create.

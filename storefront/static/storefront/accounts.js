@@ -11,6 +11,7 @@
   function show(form, active) {
     const button = form.querySelector("button");
     const icon = form.querySelector(".toggle-icon");
+    const label = form.querySelector(".toggle-label");
     const status = form.querySelector(".toggle-status");
     form.action = active ? form.dataset.onAction : form.dataset.offAction;
     button.setAttribute("aria-pressed", active ? "true" : "false");
@@ -18,6 +19,11 @@
     if (icon) {
       icon.textContent = active ? icon.dataset.on : icon.dataset.off;
     }
+    // "Saved" / "Following" says the state; the title says how to undo it.
+    if (label) {
+      label.textContent = active ? label.dataset.on : label.dataset.off;
+    }
+    button.title = active ? button.dataset.onTitle : button.dataset.offTitle;
     if (status) {
       status.textContent = active ? form.dataset.onStatus : form.dataset.offStatus;
     }

@@ -14,3 +14,14 @@ if (form) {
     }
   });
 }
+
+// Wide screens show the filters beside the results; phones keep them behind "Filters".
+const drawer = document.querySelector("details[data-filters]");
+if (drawer) {
+  const wide = window.matchMedia("(min-width: 800px)");
+  const follow = () => {
+    if (wide.matches) drawer.open = true;
+  };
+  follow();
+  wide.addEventListener("change", follow);
+}

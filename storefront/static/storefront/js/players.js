@@ -2,8 +2,9 @@
 // (<video>) behind one interface. Times given to and received from an adapter are on the
 // video's scene timeline: the source's offset is applied here and nowhere else.
 //
-//   const player = await createPlayer(root, { provider, offset });
+//   const player = await createPlayer(root, { provider, offset });  // rejects if it cannot load
 //   player.onTime((seconds) => ...);   // while playing and after every seek
+//   player.onFail(() => ...);          // the media failed later (a missing file)
 //   player.seek(seconds);
 //   player.play(); player.pause(); player.paused();
 //   player.duration();                 // seconds on the source, 0 until known
@@ -33,6 +34,11 @@ function mediaAdapter(video) {
     else video.addEventListener("loadedmetadata", () => resolve(), { once: true });
   });
   return {
+    onFail(callback) {
+      // The file is missing or unplayable: an error now, or one already recorded.
+      if (video.error) callback();
+      else video.addEventListener("error", () => callback(), { once: true });
+    },
     onTime(callback) {
       const report = () => callback(video.currentTime);
       for (const name of ["timeupdate", "seeking", "seeked", "loadedmetadata"]) {
@@ -106,6 +112,7 @@ async function youtubeAdapter(iframe) {
     });
   });
   return {
+    onFail() {},
     onTime(callback) {
       listeners.push(callback);
     },
@@ -126,6 +133,7 @@ async function vimeoAdapter(iframe) {
     await loadScript("https://player.vimeo.com/api/player.js");
   }
   const player = new window.Vimeo.Player(iframe);
+  if (player.ready) await player.ready();
   let last = 0;
   let paused = true;
   let length = 0;
@@ -137,6 +145,7 @@ async function vimeoAdapter(iframe) {
     .then(() => player.getDuration())
     .then((seconds) => (length = seconds || 0), () => {});
   return {
+    onFail() {},
     onTime(callback) {
       const report = (data) => {
         last = data.seconds;
@@ -161,11 +170,22 @@ const ADAPTERS = {
   vimeo: (root) => vimeoAdapter(root.querySelector("iframe")),
 };
 
-export async function createPlayer(root, { provider, offset = 0 }) {
+// A provider's script that has not answered by then counts as unreachable.
+const LOAD_TIMEOUT_MS = 10_000;
+
+function withTimeout(promise, ms) {
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => setTimeout(() => reject(new Error("Player timed out")), ms)),
+  ]);
+}
+
+export async function createPlayer(root, { provider, offset = 0, loadTimeout = LOAD_TIMEOUT_MS }) {
   const make = ADAPTERS[provider];
   if (!make) return null;
-  const adapter = await make(root);
+  const adapter = await withTimeout(Promise.resolve(make(root)), loadTimeout);
   return {
+    onFail: (callback) => adapter.onFail(callback),
     onTime(callback) {
       adapter.onTime((seconds) => callback(Math.max(0, seconds - offset)));
     },

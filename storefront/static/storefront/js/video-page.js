@@ -12,7 +12,11 @@ const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matc
 
 let shown;
 
+// The scene playing at `seconds`; past the last scene's end (the video is over), the last
+// scene, so its products stay on screen. storefront.views.scene_at is the same rule.
 function sceneAt(seconds) {
+  const last = config.scenes[config.scenes.length - 1];
+  if (last && seconds >= last.end) return last;
   return config.scenes.find((scene) => scene.start <= seconds && seconds < scene.end) || null;
 }
 
@@ -39,33 +43,57 @@ function startFromHash() {
   return scene ? scene.start : null;
 }
 
+// The player could not load (the provider unreachable, a missing file): show the poster
+// and a link to watch elsewhere. Chapters and the panel go on without seeking.
+function fallBack(root) {
+  for (const media of root.querySelectorAll("iframe, video")) media.hidden = true;
+  const offline = root.querySelector(".player__offline");
+  if (offline) offline.hidden = false;
+  root.classList.add("player--offline");
+  document.documentElement.dataset.playerReady = "offline";
+}
+
 async function main() {
   const root = document.getElementById("player");
-  const player = root ? await createPlayer(root, config) : null;
-  if (!player) return;
-  document.documentElement.dataset.playerReady = config.provider;
+  if (!root || !config.provider) return;
+  let player = null;
+  try {
+    player = await createPlayer(root, config);
+  } catch {
+    player = null;
+  }
+  if (player) {
+    document.documentElement.dataset.playerReady = config.provider;
+    player.onTime(show);
+    player.onFail(() => {
+      player = null;
+      fallBack(root);
+    });
+  } else {
+    fallBack(root);
+  }
 
-  player.onTime(show);
   const hashStart = startFromHash();
   const start = hashStart ?? config.start;
-  if (start) player.seek(start);
+  if (start && player) player.seek(start);
   show(start || 0);
 
   for (const link of chapters) {
     link.addEventListener("click", (event) => {
       event.preventDefault();
       const seconds = Number(link.dataset.seek);
-      player.seek(seconds);
       show(seconds);
-      player.play();
       history.replaceState(null, "", link.getAttribute("href"));
+      if (!player) return;
+      player.seek(seconds);
+      player.play();
       root.scrollIntoView({ behavior: reducedMotion ? "auto" : "smooth", block: "nearest" });
     });
   }
   window.addEventListener("hashchange", () => {
     const seconds = startFromHash();
     if (seconds !== null) {
-      player.seek(seconds);
+      if (player) player.seek(seconds);
       show(seconds);
     }
   });
