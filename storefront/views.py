@@ -185,9 +185,9 @@ class HomeView(AnonymousCacheMixin, TemplateView):
         # A video shows once: the featured ones are not repeated under "New".
         context["newest_videos"] = videos.exclude(pk__in=[v.pk for v in featured])[:8]
         context["trending_products"] = trending_products()
-        context["newest_products"] = (
-            Product.objects.published().for_listing().order_by("-created_at", "-id")[:8]
-        )
+        # Newest first by id (ids grow as products are made): a walk back along the primary
+        # key, where an order by the creation time would sort every published product.
+        context["newest_products"] = Product.objects.published().for_browsing().order_by("-pk")[:8]
         context["artists"] = cached_by_version("home-artists", lambda: artists_with_videos()[:12])
         if self.request.user.is_authenticated:
             context["followed_videos"] = (

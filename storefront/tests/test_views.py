@@ -95,8 +95,8 @@ def test_home_query_count_is_constant(client, django_assert_num_queries, count):
     refresh_click_rollup(now=timezone.now() + timedelta(minutes=1))
 
     # featured + their artists, newest + their artists, the click ranking, trending
-    # products + images + offers, newest products + images + offers, artists
-    with django_assert_num_queries(12):
+    # products + images + offers, newest products + types + styles + images + offers, artists
+    with django_assert_num_queries(14):
         response = client.get(reverse("storefront:home"))
 
     assert response.status_code == 200
