@@ -11,10 +11,11 @@ PORT ?= 8000
 # Chromium for the browser tests (Playwright drives the system browser; it downloads none).
 OS_PACKAGES := default-libmysqlclient-dev pkg-config build-essential
 BROWSER_PACKAGES := chromium ffmpeg
-# The outage tests start MariaDB and Redis servers of their own (never the machine's).
-SERVER_PACKAGES := mariadb-server redis-server
+# The outage and replica tests and `make cluster` start MariaDB and Redis servers of their
+# own (never the machine's); the cluster puts HAProxy in front of its web nodes.
+SERVER_PACKAGES := mariadb-server redis-server haproxy
 
-.PHONY: run test setup os-deps browser-deps server-deps migrate demo lint format bench clean
+.PHONY: run test setup os-deps browser-deps server-deps migrate demo lint format bench clean worker beat cluster cluster-stop cluster-test
 
 run: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
@@ -58,13 +59,34 @@ browser-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); }
 
 server-deps:
-	@{ [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db && command -v redis-server; } >/dev/null 2>&1 || { \
-	  echo "Installing MariaDB and Redis for the outage tests"; \
+	@{ [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db && command -v redis-server && command -v haproxy; } >/dev/null 2>&1 || { \
+	  echo "Installing MariaDB, Redis and HAProxy for the outage and replica tests and the cluster"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SERVER_PACKAGES); }
 
 # The demo catalog alone (make run loads it too): fixtures/demo_catalog.json and its media.
 demo: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
+
+# A Celery worker on every queue, and the scheduler; they need CELERY_BROKER_URL (e.g.
+# amqp://guest:guest@127.0.0.1:5672//). Without one, `make run` runs tasks in-process.
+worker: migrate
+	$(VENV)/bin/celery -A inspired_site worker --loglevel INFO
+
+beat: migrate
+	$(VENV)/bin/celery -A inspired_site beat --loglevel INFO --schedule /tmp/inspired-celerybeat-schedule
+
+# Several nodes on one machine (127.0.0.1 only): MariaDB primary and replica, two gunicorn
+# nodes behind HAProxy, a Celery worker and beat, S3 media; see docs/scale-out.md.
+cluster: setup server-deps
+	$(PY) scripts/cluster.py up
+
+cluster-stop:
+	$(PY) scripts/cluster.py down
+
+# Starts its own cluster, runs a bounded load through HAProxy while it kills a web node and
+# the replica and restarts both, reports, and stops everything.
+cluster-test: setup server-deps
+	$(PY) scripts/cluster.py test --duration $(or $(DURATION),90)
 
 bench: setup
 	$(PY) scripts/benchmark.py $(BENCH_ARGS)

@@ -46,9 +46,24 @@ def check_cache() -> str | None:
     return None if value == "ok" else "cache: unreachable"
 
 
+def check_broker() -> str | None:
+    """Whether the task broker takes connections; nothing to check without one."""
+    if not settings.CELERY_BROKER_URL:
+        return None
+    from .celery import app
+
+    try:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+    except Exception as error:  # kombu raises its own and the socket's errors
+        return f"broker: {error.__class__.__name__}"
+    return None
+
+
 READINESS_CHECKS = {
     "database": check_database,
     "cache": check_cache,
+    "broker": check_broker,
 }
 
 

@@ -493,8 +493,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     DATABASES["default"]["OPTIONS"]["connect_timeout"] = 5
 
 # Cache outages: django-redis turns a lost Redis into cache misses (IGNORE_EXCEPTIONS), so
-# throttles and cached pages fail open instead of failing the request; sessions live in the
-# database with the cache in front of it.
+# throttles and cached pages fail open instead of failing the request. Sessions live in the
+# database; with Redis, the cache sits in front of it (cached_db): any web node finds a
+# session there, and a Redis restart signs nobody out. Without Redis each process has a
+# cache of its own, which could keep a session another process ended: sessions are then
+# read from the database alone.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
         "BACKEND": "inspired_site.cache.FailOpenRedisCache",
@@ -507,9 +511,9 @@ if os.environ.get("REDIS_URL"):
         },
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-# Mail: sent after the transaction commits, with retries (storefront/mail.py); a failure is
+# Mail: sent after the transaction commits, with retries (inspired_site/mail.py); a failure is
 # logged and told to the person, never a 500. Production refuses to start with SMTP but no
 # host; the console backend is accepted when chosen explicitly.
 ACCOUNT_ADAPTER = "storefront.account_adapter.AccountAdapter"
@@ -560,20 +564,48 @@ MIDDLEWARE.insert(
 )
 
 
-# Background work (Celery)
+# Background work: Celery on RabbitMQ (inspired_site/celery.py)
 
-# amqp://guest:guest@127.0.0.1:5672// for RabbitMQ. Without a broker, every task runs in
-# the process that sends it (the `make run` default).
+# amqp://guest:guest@127.0.0.1:5672// for the machine's RabbitMQ. Without a broker, every
+# task runs in the process that sends it (the `make run` default).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Where results are kept (redis://127.0.0.1:6379/3); none by default: the tasks' own rows
+# (an ImportJob, the checks, the roll-ups) are what the site reads.
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Queues are named <prefix>.<kind>: linkcheck, imports, rollups, mail, integrations
+# (webhooks, alerts, rates) and default. Two sites (or test runs) sharing one broker give
+# each a prefix of its own.
+CELERY_QUEUE_PREFIX = os.environ.get("CELERY_QUEUE_PREFIX", "inspired")
+CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}.default"
+CELERY_TASK_QUEUES = {
+    f"{CELERY_QUEUE_PREFIX}.{kind}": {"routing_key": f"{CELERY_QUEUE_PREFIX}.{kind}"}
+    for kind in ["default", "imports", "integrations", "linkcheck", "mail", "rollups"]
+}
+CELERY_TASK_ROUTES = ("inspired_site.celery.route_task",)
+# A task is acknowledged when it has run, so a worker that dies hands it to another one;
+# every task is idempotent for that reason. One message at a time per worker process.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_ACKS_LATE = True
+# The first pause before mail refused by the SMTP server is tried again (then doubled).
+CELERY_MAIL_RETRY_SECONDS = float(os.environ.get("CELERY_MAIL_RETRY_SECONDS", "10"))
 CELERY_IMPORTS = ["catalog.integrations.tasks"]
 CELERY_BEAT_SCHEDULE = {
+    "enqueue-link-checks": {
+        "task": "catalog.tasks.enqueue_link_checks",
+        "schedule": float(os.environ.get("CATALOG_LINKCHECK_ENQUEUE_EVERY", "600")),
+    },
+    "rollup-clicks": {
+        "task": "catalog.tasks.rollup_clicks",
+        "schedule": float(os.environ.get("CATALOG_ROLLUP_EVERY", "300")),
+    },
     "update-fx-rates": {
         "task": "catalog.integrations.tasks.update_fx_rates",
         "schedule": float(os.environ.get("CATALOG_FX_UPDATE_EVERY", "21600")),
@@ -587,6 +619,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86_400.0,  # daily sweep; each shopper gets at most one a week
     },
 }
+# Link checks: offers handed to one task, how long a claimed offer stays claimed, and the
+# least time between two requests to one retailer host (shared through the cache).
+CATALOG_LINKCHECK_CHUNK_SIZE = int(os.environ.get("CATALOG_LINKCHECK_CHUNK_SIZE", "50"))
+CATALOG_LINKCHECK_LEASE_SECONDS = int(os.environ.get("CATALOG_LINKCHECK_LEASE_SECONDS", "600"))
+CATALOG_LINKCHECK_HOST_INTERVAL = int(os.environ.get("CATALOG_LINKCHECK_HOST_INTERVAL", "1"))
 
 # Integrations: alerts, webhooks, exchange rates, merchant feeds, embeds
 
@@ -619,3 +656,58 @@ CATALOG_FEED_MAX_AGE = int(os.environ.get("CATALOG_FEED_MAX_AGE", "3600"))
 CATALOG_SHARE_CARD_DIR = Path(
     os.environ.get("CATALOG_SHARE_CARD_DIR", BASE_DIR / "var" / "share-cards")
 )
+
+# Media on S3-compatible object storage (django-storages), when a bucket is named
+
+MEDIA_MAX_AGE = int(os.environ.get("DJANGO_MEDIA_MAX_AGE", "86400"))
+MEDIA_S3_BUCKET = os.environ.get("DJANGO_MEDIA_S3_BUCKET", "").strip()
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            # Empty for AWS itself; the endpoint of any other S3-compatible service.
+            "endpoint_url": os.environ.get("DJANGO_MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DJANGO_MEDIA_S3_REGION") or None,
+            # Empty: the machine's own credentials (an instance role, ~/.aws).
+            "access_key": os.environ.get("DJANGO_MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("DJANGO_MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("DJANGO_MEDIA_S3_PREFIX", ""),
+            # A CDN host in front of the bucket, e.g. media.inspired.example.
+            "custom_domain": os.environ.get("DJANGO_MEDIA_S3_CUSTOM_DOMAIN") or None,
+            # Public media (pictures, clips) need no signed URLs; a private bucket does.
+            "querystring_auth": env_bool("DJANGO_MEDIA_S3_SIGNED_URLS", default=False),
+            # Two uploads with one name keep both files, as on the local disk.
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": f"public, max-age={MEDIA_MAX_AGE}"},
+        },
+    }
+# The site serves media itself (with byte ranges) only when they are on its own disk.
+MEDIA_SERVED_BY_SITE = not MEDIA_S3_BUCKET
+
+# Read replicas: reads of web requests on replicas, everything else on the primary
+# (inspired_site/db_router.py)
+
+# Comma-separated mysql:// URLs of MariaDB/MySQL replicas of DATABASE_URL; none by default.
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    DATABASES[f"replica_{_index}"] = {
+        **dj_database_url.parse(
+            _url,
+            conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        "OPTIONS": {
+            **DATABASES["default"].get("OPTIONS", {}),
+            # A replica that is gone is given up on quickly; the primary answers instead.
+            "connect_timeout": 2,
+        },
+        # Tests read and write one database: the replica stands for the primary there.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["inspired_site.db_router.PrimaryReplicaRouter"]
+MIDDLEWARE.insert(1, "inspired_site.middleware.ReplicaReadsMiddleware")
+# After a request that wrote, the same visitor reads the primary for this long.
+DATABASE_READ_YOUR_WRITES_SECONDS = float(os.environ.get("DATABASE_READ_YOUR_WRITES_SECONDS", "5"))
+# A replica further behind than this is skipped; its state is checked this often.
+DATABASE_REPLICA_MAX_LAG_SECONDS = int(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "5"))
+DATABASE_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "5"))

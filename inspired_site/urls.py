@@ -36,8 +36,9 @@ handler404 = "catalog.api.views.page_not_found"
 # A database out of reach answers 503 with Retry-After rather than 500.
 handler500 = "inspired_site.health.server_error"
 
-if settings.DEBUG:
+if settings.MEDIA_SERVED_BY_SITE:
     from storefront.views import media
 
-    # Development only: uploads with byte ranges, so that the video player can seek.
+    # Uploads on the local disk, with byte ranges so that the video player can seek. With
+    # object storage (DJANGO_MEDIA_S3_*) their URLs point at the bucket instead.
     urlpatterns += [re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media)]

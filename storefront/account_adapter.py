@@ -1,4 +1,4 @@
-"""allauth's adapter: mails sent by storefront.mail (never a 500 for a mail), naming the
+"""allauth's adapter: mails sent by inspired_site.mail (never a 500 for a mail), naming the
 site from settings rather than from the sites framework's row."""
 
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from django.contrib import messages
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import ratelimit
 
-from . import mail
+from inspired_site import mail
 
 # What to tell the person when a mail of theirs could not be sent, by allauth template.
 UNSENT = {

@@ -5,8 +5,9 @@ A page is cached whole for `PAGE_CACHE_SECONDS`, under a key made of the catalog
 commits changes the version, so a curator's edit, a publish or a link check that hides an
 offer shows at once; the TTL only bounds how long an entry of an old version stays in
 memory. Only anonymous GET and HEAD requests without a session or a pending message are
-served from or stored in the cache, and only 200 responses that set no cookie: pages of
-signed-in people are never shared.
+served from or stored in the cache (nor those of a visitor who just wrote, whose reads
+stay on the primary database for a few seconds), and only 200 responses that set no
+cookie: pages of signed-in people are never shared.
 
 Cached pages carry an ETag (a digest of their content) and a Last-Modified (the time of
 the catalog's last change), so browsers revalidate them with a 304.
@@ -20,6 +21,7 @@ from django.http import HttpResponse
 from django.utils.http import http_date
 
 from catalog.caching import catalog_changed_at, catalog_version
+from inspired_site.db_router import READ_YOUR_WRITES_COOKIE
 
 # How long an anonymous page may be served from the cache (and kept by browsers and
 # shared caches: Cache-Control max-age); a catalog change ends it sooner on the server.
@@ -38,6 +40,8 @@ def is_shared(request) -> bool:
         return False
     cookies = request.COOKIES
     if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+        return False
+    if READ_YOUR_WRITES_COOKIE in cookies:  # a visitor who just wrote sees the primary's rows
         return False
     return not request.user.is_authenticated
 

@@ -1,5 +1,6 @@
 """The shopper-facing pages. Views are adapters: reads come from the catalog's QuerySets."""
 
+import posixpath
 import re
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -10,7 +11,12 @@ from django.contrib.sites.requests import RequestSite
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +37,7 @@ from catalog.models import (
     Video,
     product_ids_in_videos,
 )
+from catalog.models.ingest import IMPORTS_FOLDER
 
 from . import sitemaps
 from .caching import (
@@ -632,23 +639,45 @@ def robots_txt(request):
     return response
 
 
-# Development
+# Uploaded media, when the site serves them itself (no object storage configured)
 
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+MEDIA_CHUNK = 64 * 1024
+
+
+def file_range(handle, start: int, length: int):
+    """Yield `length` bytes of `handle` from `start`, a chunk at a time, then close it."""
+    try:
+        handle.seek(start)
+        while length > 0:
+            chunk = handle.read(min(MEDIA_CHUNK, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
 
 
 @require_safe
 def media(request, path):
-    """Serve MEDIA_ROOT in development, with the byte ranges browsers need to seek a video.
+    """Serve MEDIA_ROOT with the byte ranges browsers need to seek a video.
 
-    Django's own static serve answers every request with the whole file, so a <video>
-    played from `runserver` could not seek (the demo's chapters would not work).
+    Used whenever uploads are on the local disk (with object storage, their URLs point
+    there instead). Django's static serve answers every request with the whole file, so a
+    <video> could not seek (the demo's chapters would not work); here one range (`bytes=a-b`,
+    `a-`, `-n`) answers 206 with just those bytes, streamed, and the file's validators
+    (Last-Modified, If-Modified-Since) still apply.
     """
+    if posixpath.normpath(path).lstrip("/").startswith(IMPORTS_FOLDER):
+        raise Http404("Feed uploads are not media.")
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    match = RANGE.fullmatch(request.headers.get("Range", ""))
+    response["Accept-Ranges"] = "bytes"
+    if isinstance(response, FileResponse):
+        patch_cache_control(response, public=True, max_age=settings.MEDIA_MAX_AGE)
+    match = RANGE.fullmatch(request.headers.get("Range", "").strip())
     if not isinstance(response, FileResponse) or not match or not any(match.groups()):
-        response["Accept-Ranges"] = "bytes"
         return response
     size = int(response["Content-Length"])
     first, last = match.groups()
@@ -657,13 +686,17 @@ def media(request, path):
     else:
         start, end = max(size - int(last), 0), size - 1
     handle = response.file_to_stream
-    if start > end:
+    if start > end or start >= size:
         handle.close()
         return HttpResponse(status=416, headers={"Content-Range": f"bytes */{size}"})
-    handle.seek(start)
-    data = handle.read(end - start + 1)
-    handle.close()
-    partial = HttpResponse(data, status=206, content_type=response["Content-Type"])
+    partial = StreamingHttpResponse(
+        file_range(handle, start, end - start + 1),
+        status=206,
+        content_type=response["Content-Type"],
+    )
+    partial["Content-Length"] = str(end - start + 1)
     partial["Content-Range"] = f"bytes {start}-{end}/{size}"
     partial["Accept-Ranges"] = "bytes"
+    partial["Last-Modified"] = response["Last-Modified"]
+    patch_cache_control(partial, public=True, max_age=settings.MEDIA_MAX_AGE)
     return partial

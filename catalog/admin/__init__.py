@@ -5,6 +5,7 @@
 - `linkhealth`: offer checks, price history and the needs-attention filter.
 - `clicks`: clicks and the click-through dashboard.
 - `integrations`: webhooks and their log, retailer tokens, alerts, exchange rates.
+- `jobs`: feed imports of any length, run by a background worker.
 """
 
 from django.contrib import admin
@@ -12,6 +13,7 @@ from django.contrib import admin
 from . import (  # noqa: F401 (registers the admins)
     clicks,
     integrations,
+    jobs,
     linkhealth,
     offers,
     products,

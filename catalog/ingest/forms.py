@@ -19,7 +19,7 @@ class CappedImportForm(ImportForm):
         self.formats = formats
         self.fields["import_file"].help_text = (
             f"Up to {settings.CATALOG_ADMIN_IMPORT_MAX_ROWS:,} rows. Larger feeds: "
-            "manage.py import_feed on the server."
+            "Feed imports (a background import, any length), or manage.py import_feed."
         )
 
     def clean(self):
@@ -33,8 +33,9 @@ class CappedImportForm(ImportForm):
             self.add_error(
                 "import_file",
                 f"This file has {rows:,} rows; the admin imports at most {limit:,} at a "
-                "time. Split it, or import it from the shell with "
-                "“manage.py import_feed” (no limit, in batches, with a report).",
+                "time. Upload it under “Feed imports” (no limit, imported in the "
+                "background, with a report), or import it from the shell with "
+                "“manage.py import_feed”.",
             )
         return data
 

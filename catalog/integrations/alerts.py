@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from inspired_site import mail
+
 from ..models import AlertNotification, DigestSubscription, Offer, ProductAlert, Video
 from .fx import latest_rates
 
@@ -73,7 +75,7 @@ def send_mail(*, to: str, subject: str, template: str, context: dict, unsubscrib
     message.attach_alternative(
         render_to_string(f"catalog/mail/{template}.html", context), "text/html"
     )
-    message.send()
+    mail.send_after_commit(message)
 
 
 # Creating alerts

@@ -11,6 +11,7 @@
 - `webhooks`: integrators' endpoints and the delivery log.
 - `apitokens`: retailer-scoped API tokens.
 - `fx`: the ECB's exchange rates.
+- `ingest`: feed imports uploaded in the admin, run by a background worker.
 """
 
 from .alerts import AlertNotification, DigestSubscription, ProductAlert
@@ -31,6 +32,7 @@ from .clicks import (
     calendar_cover,
 )
 from .fx import ExchangeRate
+from .ingest import ImportJob
 from .linkhealth import OfferCheck, PriceHistory
 from .offers import Offer, Retailer
 from .products import (
@@ -68,6 +70,7 @@ __all__ = [
     "ClickRollupState",
     "DigestSubscription",
     "ExchangeRate",
+    "ImportJob",
     "Offer",
     "OfferCheck",
     "PriceHistory",

@@ -127,6 +127,10 @@ class OfferQuerySet(TimeStampedQuerySet):
             Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=checked_before)
         ).order_by("last_checked_at", "id")
 
+    def not_leased(self, now):
+        """Return offers whose check no worker holds at `now`."""
+        return self.filter(Q(check_leased_until__isnull=True) | Q(check_leased_until__lte=now))
+
     def for_listing(self):
         return self.select_related("product", "retailer")
 
@@ -176,6 +180,9 @@ class Offer(TimeStampedModel):
     failed_checks = models.PositiveSmallIntegerField(
         default=0, editable=False, help_text="Link checks failed in a row."
     )
+    # Set by the worker that claimed the offer's check (catalog/linkhealth/scheduling.py),
+    # so that no other worker checks it until then.
+    check_leased_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     # What `OfferQuerySet.buyable()` and `is_buyable` accept as available.
     BUYABLE_AVAILABILITY = (Availability.IN_STOCK, Availability.UNKNOWN)
@@ -183,7 +190,7 @@ class Offer(TimeStampedModel):
     objects = OfferQuerySet.as_manager()
     # Link checks are recorded in their own tables (OfferCheck, PriceHistory).
     history = HistoricalRecords(
-        excluded_fields=["last_checked_at", "link_status", "failed_checks"]
+        excluded_fields=["last_checked_at", "link_status", "failed_checks", "check_leased_until"]
     )
 
     class Meta:

@@ -288,3 +288,18 @@ class ExchangeRateFactory(factory.django.DjangoModelFactory):
     currency = factory.Iterator(["USD", "GBP", "JPY", "CHF", "SEK", "CAD", "AUD", "NOK"])
     date = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
     rate = Decimal("1.10")
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ImportJob
+
+    kind = "retailers"
+    file = factory.django.FileField(filename="retailers.csv", data=b"name,slug\nShop,shop\n")
+    status = models.ImportJob.Status.DONE
+    total_rows = 1
+    processed_rows = 1
+    report = factory.LazyFunction(
+        lambda: {"created": 1, "updated": 0, "unchanged": 0, "rejected": 0, "rejected_rows": []}
+    )
+    created_by = factory.SubFactory(UserFactory)

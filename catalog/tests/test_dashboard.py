@@ -211,10 +211,10 @@ def test_the_query_count_does_not_grow_with_the_data(curator_client, catalog):
         response = curator_client.get(url)
     assert len(table(response, "retailers")) == 7
     assert len(many) == len(few)
-    # User and its two permission sets (the session is cached); the roll-up's watermark
+    # The session, the user and its two permission sets; the roll-up's watermark
     # and new-click probe; the days; each of five tables' ranking and names; the two
     # filter menus.
-    assert len(few) == 18
+    assert len(few) == 19
 
 
 def test_the_roll_up_is_incremental_and_counts_each_click_once(catalog):

@@ -503,8 +503,9 @@ def test_a_file_longer_than_the_admin_takes_points_to_import_feed(curator_client
     assert response.status_code == 200
     errors = response.context["form"].errors["import_file"]
     assert errors == [
-        "This file has 4 rows; the admin imports at most 3 at a time. Split it, or import "
-        "it from the shell with “manage.py import_feed” (no limit, in batches, with a report)."
+        "This file has 4 rows; the admin imports at most 3 at a time. Upload it under “Feed "
+        "imports” (no limit, imported in the background, with a report), or import it from "
+        "the shell with “manage.py import_feed”."
     ]
     assert "result" not in response.context or response.context["result"] is None
     assert not Retailer.objects.filter(slug__startswith="shop-").exists()
@@ -520,7 +521,10 @@ def test_a_file_within_the_limit_is_previewed(curator_client, settings):
         preview = upload(curator_client, "retailer", content, fmt, name)
         assert totals(preview) == {"new": 3}
     form = curator_client.get(reverse("admin:catalog_retailer_import"))
-    assert "Up to 3 rows. Larger feeds: manage.py import_feed" in form.content.decode()
+    assert (
+        "Up to 3 rows. Larger feeds: Feed imports (a background import, any length), or "
+        "manage.py import_feed."
+    ) in form.content.decode()
 
 
 def png_header_only(width: int, height: int) -> bytes:

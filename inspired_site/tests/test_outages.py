@@ -5,6 +5,7 @@ configuration) on a MariaDB of its own, stops that MariaDB, and starts it again.
 test points the cache at a Redis of its own and kills it.
 """
 
+import socket
 import urllib.error
 import urllib.request
 
@@ -185,5 +186,24 @@ def test_readiness_reports_the_cache_outage_and_its_end(redis_cache):
     up = Client().get("/readyz")
 
     assert down.status_code == 503
-    assert down.json()["checks"] == {"database": "ok", "cache": "cache: unreachable"}
+    assert down.json()["checks"] == {
+        "database": "ok",
+        "cache": "cache: unreachable",
+        "broker": "ok",  # no broker configured here: nothing to wait for
+    }
     assert up.status_code == 200
+
+
+@pytest.mark.django_db
+def test_readiness_reports_a_task_broker_out_of_reach(settings):
+    settings.CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"  # the machine's RabbitMQ
+    assert Client().get("/readyz").json()["checks"]["broker"] == "ok"
+
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.CELERY_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{closed}//"
+    down = Client().get("/readyz")
+
+    assert down.status_code == 503
+    assert down.json()["checks"]["broker"].startswith("broker: ")

@@ -342,8 +342,8 @@ def test_profile_shows_email_settings_password_settings_and_lists(member):
     assert "0 products" in body
 
 
-# User, email addresses, the saved count, the following count (the session is cached).
-PROFILE_QUERIES = 4
+# Session, user, email addresses, the saved count, the following count.
+PROFILE_QUERIES = 5
 
 
 def test_profile_runs_a_fixed_number_of_queries(member, django_assert_num_queries):

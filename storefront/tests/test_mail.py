@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from catalog.tests.factories import UserFactory
 from catalog.tests.processes import manage
-from storefront import mail
+from inspired_site import mail
 
 # Transactions commit as on a live site, so mail waits for the real commit.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -83,7 +83,7 @@ def messages_on(response):
 def test_sign_up_with_the_mail_server_down_creates_the_account_and_says_so(smtp, caplog):
     client = Client()
 
-    with caplog.at_level(logging.ERROR, logger="storefront.mail"):
+    with caplog.at_level(logging.ERROR, logger="inspired_site.mail"):
         response = client.post(
             reverse("account_signup"),
             {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD},
@@ -138,7 +138,7 @@ def test_a_refused_attempt_is_retried(smtp):
 def test_three_refusals_give_up_and_report_it(smtp, caplog):
     smtp.start(refuse_first=3)
 
-    with caplog.at_level(logging.WARNING, logger="storefront.mail"):
+    with caplog.at_level(logging.WARNING, logger="inspired_site.mail"):
         sent = mail.send(EmailMessage("Hello", "Body", "from@example.com", ["to@example.com"]))
 
     assert sent is False

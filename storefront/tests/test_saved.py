@@ -381,11 +381,10 @@ def follow_artists(user, count):
         services.follow_artist(user=user, artist=ArtistFactory())
 
 
-# User, page count, saves, their products, images, offers, the buttons' saved ids (the
-# session comes from the cache).
-SAVED_PAGE_QUERIES = 7
-# User, page count, follows with their artists, the buttons' followed ids.
-FOLLOWING_PAGE_QUERIES = 4
+# Session, user, page count, saves, their products, images, offers, the buttons' saved ids.
+SAVED_PAGE_QUERIES = 8
+# Session, user, page count, follows with their artists, the buttons' followed ids.
+FOLLOWING_PAGE_QUERIES = 5
 
 
 @pytest.mark.parametrize("count", [1, 6])
@@ -469,9 +468,9 @@ def follow_artists_with_videos(user, count):
         services.follow_artist(user=user, artist=artist)
 
 
-# User (the session is cached); featured, newest and followed videos each with their
+# Session, user; featured, newest and followed videos each with their
 # artists; the click ranking (no product is clicked here); the newest products; artists.
-MEMBER_HOME_QUERIES = 10
+MEMBER_HOME_QUERIES = 11
 
 
 @pytest.mark.parametrize("count", [1, 6])

@@ -1,10 +1,12 @@
 """Mail that cannot break the page that sends it.
 
-`send()` is the one function that delivers a message: a few attempts with a pause between
-them, then a logged error and False. A task queue can later run it as a task as it is.
-`send_after_commit()` waits for the surrounding transaction, so that a mail never talks
-about an account or a key that a rollback took back, and tells the person when their mail
-could not go.
+`send_after_commit()` is how the site sends mail: it waits for the surrounding transaction,
+so that a mail never talks about an account or a key that a rollback took back. With a task
+broker (CELERY_BROKER_URL) it then hands the message to a worker (`storefront.tasks
+.send_mail`, on the mail queue), which retries a refused or unreachable SMTP server with a
+growing pause. Without one, or when the broker cannot be reached, `send()` delivers it in
+the process: a few attempts with a pause between them, then a logged error, and the person
+is told (`on_failure`).
 """
 
 import logging
@@ -49,7 +51,23 @@ def send_after_commit(message: EmailMessage, on_failure: Callable[[], None] | No
     """Send `message` once the current transaction commits (at once outside one)."""
 
     def deliver():
+        if queue(message):
+            return
         if not send(message) and on_failure is not None:
             on_failure()
 
     transaction.on_commit(deliver)
+
+
+def queue(message: EmailMessage) -> bool:
+    """Hand `message` to a mail worker; False without a broker or when it is out of reach."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return False
+    from storefront.tasks import as_task_data, send_mail
+
+    try:
+        send_mail.delay(as_task_data(message))
+    except Exception as error:  # kombu raises its own and the socket's errors
+        logger.warning("Mail not queued (%s); sending it from this process", error)
+        return False
+    return True
