@@ -1,13 +1,17 @@
 """Anonymous pages served from the server-side cache (Redis when REDIS_URL is set).
 
-A page is cached whole for `PAGE_CACHE_SECONDS`, under a key made of the catalog's version
-(`catalog.caching`) and the request's path and query string. Any catalog write that
-commits changes the version, so a curator's edit, a publish or a link check that hides an
-offer shows at once; the TTL only bounds how long an entry of an old version stays in
-memory. Only anonymous GET and HEAD requests without a session or a pending message are
-served from or stored in the cache (nor those of a visitor who just wrote, whose reads
-stay on the primary database for a few seconds), and only 200 responses that set no
-cookie: pages of signed-in people are never shared.
+A page is cached whole for `PAGE_CACHE_SECONDS`, under a key made of the request's path,
+query string and display currency, together with the catalog's version (`catalog.caching`)
+it was built from. Any catalog write that commits changes the version, so a curator's
+edit, a publish or a link check that hides an offer shows at once; the TTL only bounds
+how long an entry of an old version stays in memory. Only anonymous GET and HEAD requests
+without a session or a pending message are served from or stored in the cache (nor those
+of a visitor who just wrote, whose reads stay on the primary database for a few seconds),
+and only 200 responses that set no cookie: pages of signed-in people are never shared.
+
+`PageCacheMiddleware` answers hits early in the middleware stack, with one cache round
+trip (the version and the page together) and before sessions, CSRF and authentication
+run; the views that share their pages (`AnonymousCacheMixin`) fill the cache on a miss.
 
 Cached pages carry an ETag (a digest of their content) and a Last-Modified (the time of
 the catalog's last change), so browsers revalidate them with a 304.
@@ -18,10 +22,13 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.http import http_date
 
-from catalog.caching import catalog_changed_at, catalog_version
+from catalog.caching import VERSION_KEY, catalog_changed_at, catalog_version
 from inspired_site.db_router import READ_YOUR_WRITES_COOKIE
+
+from .currency import display_currency
 
 # How long an anonymous page may be served from the cache (and kept by browsers and
 # shared caches: Cache-Control max-age); a catalog change ends it sooner on the server.
@@ -31,35 +38,58 @@ PAGE_CACHE_SECONDS = 300
 # products) are reused, whatever the sort and page; see BrowseFilter.facets().
 COUNT_CACHE_SECONDS = 300
 
-KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "X-Robots-Tag",
+    "Link",
+    "Cache-Control",
+    "Vary",
+    "X-Frame-Options",
+)
 
 
-def is_shared(request) -> bool:
-    """Tell whether this request may be answered with, or fill, a shared cache entry."""
+def may_be_shared(request) -> bool:
+    """Tell, from the method and cookies alone, whether the visitor may share pages.
+
+    A visitor without a session cookie is anonymous, so this holds before the session
+    and authentication middleware have run.
+    """
     if request.method not in ("GET", "HEAD"):
         return False
     cookies = request.COOKIES
     if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
         return False
-    if READ_YOUR_WRITES_COOKIE in cookies:  # a visitor who just wrote sees the primary's rows
-        return False
-    return not request.user.is_authenticated
+    # A visitor who just wrote reads the primary's rows for a few seconds.
+    return READ_YOUR_WRITES_COOKIE not in cookies
 
 
-def page_key(request, version: int) -> str:
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"page:{version}:{digest}"
+def is_shared(request) -> bool:
+    """Tell whether this request may be answered with, or fill, a shared cache entry."""
+    return may_be_shared(request) and not request.user.is_authenticated
+
+
+def page_key(request) -> str:
+    """The cache key of this page: its path and query, and the currency it shows prices in."""
+    page = f"{display_currency(request)} {request.get_full_path()}"
+    return f"page:{hashlib.sha256(page.encode()).hexdigest()}"
 
 
 def cached_page(request):
-    """Return the cached response for this request, or None (with the key to store it)."""
-    version = catalog_version()
-    request._page_cache = (page_key(request, version), version)
-    entry = cache.get(request._page_cache[0])
-    if entry is None:
+    """Return the cached response for this request, or None (noting where to store it).
+
+    One round trip reads the catalog's version and the entry; an entry built from an
+    older version is a miss.
+    """
+    key = page_key(request)
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or catalog_version()
+    request._page_cache = (key, version)
+    entry = found.get(key)
+    if entry is None or entry[0] != version:
         return None
-    content, headers = entry
-    return HttpResponse(content, headers=headers)
+    _, content, headers = entry
+    return HttpResponse(content, headers={**headers, "Content-Length": str(len(content))})
 
 
 def store_page(request, response) -> None:
@@ -69,6 +99,35 @@ def store_page(request, response) -> None:
         return
     response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
     response["Last-Modified"] = http_date(catalog_changed_at(version).timestamp())
+    response.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
     names = (*KEPT_HEADERS, "ETag", "Last-Modified")
     headers = {name: response[name] for name in names if response.has_header(name)}
-    cache.set(key, (response.content, headers), PAGE_CACHE_SECONDS)
+    cache.set(key, (version, response.content, headers), PAGE_CACHE_SECONDS)
+
+
+def shares_pages(request) -> bool:
+    """Tell whether the view this request goes to serves anonymous pages from the cache."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(getattr(match.func, "view_class", None), "shares_pages", False)
+
+
+class PageCacheMiddleware:
+    """Answer anonymous visitors from the page cache before sessions, CSRF and auth run.
+
+    Only the views that share their pages are looked up, so the API, the admin and the
+    accounts pages pay nothing for it. Whatever is not in the cache goes on down the
+    stack, where the view renders it and stores it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if may_be_shared(request) and shares_pages(request):
+            response = cached_page(request)
+            if response is not None:
+                return response
+        return self.get_response(request)

@@ -59,12 +59,16 @@ class AnonymousCacheMixin:
     token, a session), which a shared cache must never hand to somebody else.
     """
 
+    # Read by PageCacheMiddleware, which answers cache hits before the view is reached.
+    shares_pages = True
+
     def dispatch(self, request, *args, **kwargs):
         shared = is_shared(request)
-        if shared:
+        if shared and not hasattr(request, "_page_cache"):
+            # Not looked up by the middleware (a stack without it): look up here.
             cached = cached_page(request)
             if cached is not None:
-                return _patch_cache(cached, anonymous=True)
+                return cached
         response = super().dispatch(request, *args, **kwargs)
         if request.method not in ("GET", "HEAD"):
             return response
@@ -72,9 +76,10 @@ class AnonymousCacheMixin:
         anonymous = not request.user.is_authenticated
 
         def finish(response):
+            _patch_cache(response, anonymous)
             if shared:
                 store_page(request, response)
-            return _patch_cache(response, anonymous)
+            return response
 
         if hasattr(response, "add_post_render_callback"):
             response.add_post_render_callback(finish)

@@ -5,7 +5,7 @@ import shutil
 import socket
 import subprocess
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import caches
@@ -18,7 +18,7 @@ import pytest
 
 from catalog.linkhealth.fetcher import CheckResult
 from catalog.linkhealth.recording import record_check_result
-from catalog.models import Offer, Video
+from catalog.models import ExchangeRate, Offer, Video
 from catalog.services import set_video_status
 from catalog.tests.factories import AppearanceFactory, OfferFactory, UserFactory, VideoFactory
 
@@ -52,6 +52,36 @@ def test_an_anonymous_page_is_served_again_without_a_query(
     assert second["Last-Modified"] == first["Last-Modified"]
     assert "public" in second["Cache-Control"]
     assert "max-age=300" in second["Cache-Control"]
+
+
+def test_a_cached_page_carries_the_headers_of_the_rendered_one(client, offer):
+    first = browse(client)
+    again = browse(client)  # answered by PageCacheMiddleware, before the view
+    for header in ("Content-Type", "Cache-Control", "Vary", "X-Frame-Options", "ETag"):
+        assert again[header] == first[header], header
+    assert again["X-Frame-Options"] == "DENY"
+    assert int(again["Content-Length"]) == len(first.content)
+
+
+def test_only_the_views_that_share_pages_are_looked_up_early(rf):
+    from storefront.caching import shares_pages
+
+    assert shares_pages(rf.get(reverse("storefront:product-list")))
+    assert shares_pages(rf.get(offer_url := "/products/no-such-product/")), offer_url
+    for path in ("/api/v1/products/", "/admin/", "/accounts/login/", "/no/such/page/"):
+        assert not shares_pages(rf.get(path)), path
+
+
+def test_each_display_currency_has_its_own_cached_page(client, offer):
+    ExchangeRate.objects.create(currency="USD", date=date(2026, 12, 3), rate=Decimal("1.08"))
+    euro = Client()
+    euro.cookies["display_currency"] = "EUR"
+    assert "≈ €37" in browse(euro).content.decode()
+    plain = browse(client).content.decode()
+    assert "≈" not in plain and "From 40.00 USD" in plain
+    with CaptureQueriesContext(connection) as queries:
+        assert "≈ €37" in browse(euro).content.decode()  # its own page, from the cache
+    assert len(queries) == 0
 
 
 def test_etag_and_last_modified_answer_304(client, offer):
