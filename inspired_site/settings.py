@@ -253,7 +253,7 @@ LOGGING = {
 
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "catalog.api.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "catalog.api.filters.StrictOrderingFilter",
     ],

@@ -47,6 +47,7 @@ from catalog.models import (
 from . import serializers
 from .pagination import CursorPagination, PageNumberPagination
 from .permissions import OfferPermissions, StaffModelPermissions, retailer_token
+from .serializers.products import ProductListSerializer
 from .throttling import LoginRateThrottle
 
 
@@ -116,6 +117,9 @@ class CatalogViewSet(viewsets.ModelViewSet):
         if not_modified is not response:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return response
+
+
+PRODUCT_COLUMNS = ProductListSerializer.COLUMNS
 
 
 def visible_videos(request):
@@ -207,8 +211,8 @@ class VideoViewSet(CatalogViewSet):
     )
     def products(self, request, pk=None):
         video = self.get_object()
-        products = Product.objects.in_video(video).for_listing().order_by("brand", "name", "id")
-        page = self.paginate_queryset(products)
+        products = Product.objects.in_video(video).order_by("brand", "name", "id")
+        page = self.paginate_queryset(products.values(*PRODUCT_COLUMNS))
         serializer = serializers.ProductSerializer(
             page, many=True, context=self.get_serializer_context()
         )
@@ -308,6 +312,9 @@ class ProductViewSet(CatalogViewSet):
         products = visible_products(self.request)
         if self.action == "retrieve":
             return products.for_detail()
+        if self.action == "list":
+            # Plain rows: the list serializer reads the related tables itself.
+            return products.values(*PRODUCT_COLUMNS)
         return products.for_browsing()
 
     def get_object(self):

@@ -34,7 +34,7 @@ from .clicks import (
 from .fx import ExchangeRate
 from .ingest import ImportJob
 from .linkhealth import OfferCheck, PriceHistory
-from .offers import Offer, Retailer
+from .offers import Offer, Retailer, apply_link_template
 from .products import (
     Product,
     ProductImage,
@@ -91,6 +91,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
+    "apply_link_template",
     "calendar_cover",
     "format_timecode",
     "of_published_product",

@@ -60,14 +60,17 @@ class Retailer(TimeStampedModel):
 
     def apply_link_template(self, url: str) -> str:
         """Return the outbound link for an offer URL of this retailer."""
-        if not self.link_template:
-            return url
-        if "{url}" in self.link_template and "?" in url:
-            # "{url}?utm_source=x" must not add a second "?" to a URL that has a query.
-            template = self.link_template.replace("{url}?", "{url}&")
-        else:
-            template = self.link_template
-        return template.replace("{url_encoded}", quote(url, safe="")).replace("{url}", url)
+        return apply_link_template(self.link_template, url)
+
+
+def apply_link_template(link_template: str, url: str) -> str:
+    """Return the outbound link for `url` through a retailer's tracking template."""
+    if not link_template:
+        return url
+    if "{url}" in link_template and "?" in url:
+        # "{url}?utm_source=x" must not add a second "?" to a URL that has a query.
+        link_template = link_template.replace("{url}?", "{url}&")
+    return link_template.replace("{url_encoded}", quote(url, safe="")).replace("{url}", url)
 
 
 def site_currency_first():
