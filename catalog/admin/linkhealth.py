@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 
 from ..models import (
-    Offer,
     OfferCheck,
     PriceHistory,
 )
@@ -24,11 +23,10 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         # The rule lives on the QuerySet, which the storefront's hiding uses as well.
-        attention = Offer.objects.needs_attention()
         if self.value() == "yes":
-            return queryset & attention
+            return queryset.needs_attention()
         if self.value() == "no":
-            return queryset.exclude(pk__in=attention.values("pk"))
+            return queryset.without_attention()
         return queryset
 
 

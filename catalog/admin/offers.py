@@ -15,7 +15,7 @@ from .base import (
     CatalogImportExportMixin,
     CurrencyInUseFilter,
     HistoryAdmin,
-    LargeTableAdmin,
+    ProductSearchAdmin,
     thumbnail,
 )
 from .linkhealth import NeedsAttentionFilter, last_check_display, price_history_display
@@ -36,7 +36,7 @@ class RetailerAdmin(CatalogImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
+class OfferAdmin(CatalogImportExportMixin, HistoryAdmin, ProductSearchAdmin):
     ordering = ["product_id", "retailer_id"]
     resource_classes = [OfferResource]
     list_display = [
@@ -56,7 +56,7 @@ class OfferAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
         "retailer",
     ]
     list_select_related = ["product", "retailer"]
-    search_fields = ["product__name", "product__brand", "product__upc", "url"]
+    search_help_text = f"{ProductSearchAdmin.search_help_text} Or an offer's whole URL."
     autocomplete_fields = ["product", "retailer"]
     readonly_fields = [
         "link_status",
@@ -67,3 +67,8 @@ class OfferAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
     ]
     last_check = last_check_display
     price_history_table = price_history_display
+
+    def get_search_results(self, request, queryset, search_term):
+        if search_term.strip().startswith(("http://", "https://")):
+            return queryset.filter(url=search_term.strip()), False
+        return super().get_search_results(request, queryset, search_term)

@@ -4,6 +4,8 @@ from django.utils.functional import cached_property
 
 # Below this many rows an exact COUNT(*) is cheap, and curators expect exact numbers.
 EXACT_COUNT_BELOW = 100_000
+# A filtered or searched list is counted up to this many rows; more reads "10,000+".
+FILTERED_COUNT_UP_TO = 10_000
 
 
 class EstimatedCountPaginator(Paginator):
@@ -11,14 +13,22 @@ class EstimatedCountPaginator(Paginator):
 
     On InnoDB and PostgreSQL an exact COUNT(*) scans the whole table, which takes
     seconds on a million offers; the admin asks for it on every page. A filtered or
-    searched list, and any table small enough, is still counted exactly.
+    searched list is counted exactly up to FILTERED_COUNT_UP_TO rows (`is_capped` says
+    when there are more), and any table small enough is counted exactly.
     """
+
+    is_capped = False
 
     @cached_property
     def count(self):
         queryset = self.object_list
-        if getattr(queryset, "query", None) is None or queryset.query.where:
+        if getattr(queryset, "query", None) is None:
             return super().count
+        if queryset.query.where:
+            # COUNT(*) over a LIMITed subquery stops reading at the limit.
+            count = queryset.order_by()[: FILTERED_COUNT_UP_TO + 1].count()
+            self.is_capped = count > FILTERED_COUNT_UP_TO
+            return min(count, FILTERED_COUNT_UP_TO)
         estimate = estimate_row_count(queryset.model._meta.db_table, queryset.db)
         if estimate is None or estimate < EXACT_COUNT_BELOW:
             return super().count

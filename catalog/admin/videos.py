@@ -34,6 +34,7 @@ from .base import (
     CatalogImportExportMixin,
     HistoryAdmin,
     LargeTableAdmin,
+    ProductSearchAdmin,
     recent_clicks_display,
     thumbnail,
 )
@@ -368,12 +369,11 @@ class CastMemberAdmin(HistoryAdmin, LargeTableAdmin):
 
 
 @admin.register(Appearance)
-class AppearanceAdmin(HistoryAdmin, LargeTableAdmin):
+class AppearanceAdmin(HistoryAdmin, ProductSearchAdmin):
     ordering = ["scene_id", "product_id"]
     list_display = ["product", "scene", "video", "cast_member", "match"]
     list_filter = ["match"]
     list_select_related = ["product", "scene__video", "cast_member"]
-    search_fields = ["product__name", "product__brand", "product__upc", "scene__video__title"]
     autocomplete_fields = ["scene", "product", "cast_member"]
     readonly_fields = TIMESTAMPS
 

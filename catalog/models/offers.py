@@ -78,6 +78,10 @@ def site_currency_first():
     return Case(When(currency=settings.CATALOG_CURRENCY, then=Value(0)), default=Value(1))
 
 
+# An offer whose last link check failed or found the item gone.
+NEEDS_ATTENTION = Q(failed_checks__gt=0)
+
+
 class OfferQuerySet(TimeStampedQuerySet):
     def visible_to(self, user):
         """Return every offer for staff, those of published products for everybody else."""
@@ -121,7 +125,11 @@ class OfferQuerySet(TimeStampedQuerySet):
 
     def needs_attention(self):
         """Return offers whose last link check failed or found the item gone."""
-        return self.filter(failed_checks__gt=0)
+        return self.filter(NEEDS_ATTENTION)
+
+    def without_attention(self):
+        """Return the offers `needs_attention()` leaves out."""
+        return self.exclude(NEEDS_ATTENTION)
 
     def due_for_check(self, checked_before):
         """Return offers never checked or last checked before `checked_before`, oldest first."""
@@ -219,6 +227,10 @@ class Offer(TimeStampedModel):
             models.Index(fields=["failed_checks"], name="catalog_offer_failed_checks"),
             models.Index(fields=["last_checked_at"], name="catalog_offer_last_checked"),
             models.Index(fields=["availability", "id"], name="catalog_offer_availability"),
+            # The admin's currency and link status filters (and its list of currencies in
+            # use, a loose scan of this index).
+            models.Index(fields=["currency", "id"], name="catalog_offer_currency"),
+            models.Index(fields=["link_status", "id"], name="catalog_offer_link_status"),
         ]
 
     def __str__(self):
