@@ -15,9 +15,13 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Start every test with no cached pages, facet counts or throttle counts."""
+    from storefront.caching import local_pages
+
     cache.clear()
+    local_pages.clear()
     yield
     cache.clear()
+    local_pages.clear()
 
 
 @pytest.fixture

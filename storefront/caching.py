@@ -12,12 +12,17 @@ and only 200 responses that set no cookie: pages of signed-in people are never s
 `PageCacheMiddleware` answers hits early in the middleware stack, with one cache round
 trip (the version and the page together) and before sessions, CSRF and authentication
 run; the views that share their pages (`AnonymousCacheMixin`) fill the cache on a miss.
+Each process also keeps the pages it served lately (`LocalPages`, bounded in bytes): a
+page it holds costs only the read of the version, not the transfer of the page from Redis.
 
 Cached pages carry an ETag (a digest of their content) and a Last-Modified (the time of
 the catalog's last change), so browsers revalidate them with a 304.
 """
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,6 +42,9 @@ PAGE_CACHE_SECONDS = 300
 # How long the counts of the large lists (browse's facets and total, a retailer's
 # products) are reused, whatever the sort and page; see BrowseFilter.facets().
 COUNT_CACHE_SECONDS = 300
+
+# What each process keeps of the pages it served lately, in bytes of content.
+LOCAL_PAGES_BYTES = 32 * 1024 * 1024
 
 KEPT_HEADERS = (
     "Content-Type",
@@ -75,20 +83,80 @@ def page_key(request) -> str:
     return f"page:{hashlib.sha256(page.encode()).hexdigest()}"
 
 
+class LocalPages:
+    """A process's least-recently-used copies of cache entries, at most `max_bytes` of pages.
+
+    Only a front for the shared cache: an entry is served only if it was built from the
+    catalog's current version, which is read from the shared cache on every request, and
+    no longer than the shared cache would keep it (PAGE_CACHE_SECONDS after it was built).
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.entries = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            if entry[3] + PAGE_CACHE_SECONDS < time.time():
+                del self.entries[key]
+                self.size -= len(entry[1])
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry):
+        size = len(entry[1])
+        if size > self.max_bytes:
+            return
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old[1])
+            self.entries[key] = entry
+            self.size += size
+            while self.size > self.max_bytes:
+                _, evicted = self.entries.popitem(last=False)
+                self.size -= len(evicted[1])
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+local_pages = LocalPages(LOCAL_PAGES_BYTES)
+
+
 def cached_page(request):
     """Return the cached response for this request, or None (noting where to store it).
 
-    One round trip reads the catalog's version and the entry; an entry built from an
-    older version is a miss.
+    One round trip reads the catalog's version and the entry (only the version when this
+    process holds the entry); an entry built from an older version is a miss.
     """
     key = page_key(request)
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or catalog_version()
+    entry = local_pages.get(key)
+    if entry is not None:
+        version = cache.get(VERSION_KEY) or catalog_version()
+        if entry[0] != version:
+            # Another process may have stored the page of the current version.
+            entry = cache.get(key)
+            if entry is not None and entry[0] == version:
+                local_pages.put(key, entry)
+    else:
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or catalog_version()
+        entry = found.get(key)
+        if entry is not None and entry[0] == version:
+            local_pages.put(key, entry)
     request._page_cache = (key, version)
-    entry = found.get(key)
     if entry is None or entry[0] != version:
         return None
-    _, content, headers = entry
+    _, content, headers, _ = entry
     return HttpResponse(content, headers={**headers, "Content-Length": str(len(content))})
 
 
@@ -102,7 +170,9 @@ def store_page(request, response) -> None:
     response.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
     names = (*KEPT_HEADERS, "ETag", "Last-Modified")
     headers = {name: response[name] for name in names if response.has_header(name)}
-    cache.set(key, (version, response.content, headers), PAGE_CACHE_SECONDS)
+    entry = (version, response.content, headers, time.time())
+    cache.set(key, entry, PAGE_CACHE_SECONDS)
+    local_pages.put(key, entry)
 
 
 def shares_pages(request) -> bool:

@@ -215,3 +215,40 @@ def test_featuring_a_video_from_the_admin_shows_on_the_cached_home_page(client, 
     page = client.get(home).content.decode()
     featured = page[page.index("Featured videos") : page.index("New videos")]
     assert "Newly featured" in featured  # shown once, among the featured
+
+
+def test_a_page_this_process_holds_costs_no_transfer_and_goes_stale_with_the_catalog(
+    client, offer
+):
+    from django.core.cache import cache
+
+    from storefront.caching import local_pages
+
+    first = browse(client)
+    key, entry = next(iter(local_pages.entries.items()))
+    assert entry[1] == first.content
+    cache.delete(key)  # the shared copy gone: this process still has it, for this version
+    assert browse(client).content == first.content
+
+    offer.price = Decimal("12.50")
+    offer.save()  # a curator's save: a new catalog version
+    assert "12.50" in browse(client).content.decode()
+
+
+def test_the_local_pages_are_bounded_in_bytes_and_in_age(monkeypatch):
+    from storefront import caching
+
+    pages = caching.LocalPages(max_bytes=10)
+    now = time.time()
+    pages.put("a", (1, b"12345", {}, now))
+    pages.put("b", (1, b"67890", {}, now))
+    pages.get("a")  # used lately: kept
+    pages.put("c", (1, b"abc", {}, now))
+    assert set(pages.entries) == {"a", "c"}
+    assert pages.size == 8
+    pages.put("huge", (1, b"x" * 11, {}, now))
+    assert "huge" not in pages.entries
+
+    pages.put("old", (1, b"o", {}, now - caching.PAGE_CACHE_SECONDS - 1))
+    assert pages.get("old") is None
+    assert "old" not in pages.entries
