@@ -16,7 +16,9 @@ within each round (interleaved), for several rounds; the table holds the medians
 rounds of requests per second, p50 and p99 latency, the queries and SQL time per request
 (counted in the server), and the ratio of each page's requests per second to its floor.
 The API lists are then loaded once more at half their peak rate (paced, latency counted
-from when each request was due) for their p99 at half of peak throughput.
+from when each request was due) for their p99 at half of peak throughput, and every page
+from a single connection for its p50 alone: the server time of one request that shares the
+machine with no other.
 Pages are measured uncached (the page cache skipped) unless their label says "cached";
 with REDIS_URL set (the default here: Redis DB 5) the cache is Redis.
 """
@@ -289,6 +291,12 @@ def pages() -> list[Page]:
             "&in_stock=true&sort=price",
             hello,
         ),
+        ('search "shirt"', f"{reverse('storefront:search')}?q=shirt", hello),
+        (
+            'search "black denim jacket"',
+            f"{reverse('storefront:search')}?q=black+denim+jacket",
+            hello,
+        ),
         ("sitemap index", reverse("storefront:sitemap"), hello),
     ]
     try:
@@ -387,6 +395,7 @@ def table(pages: list[Page], summary: dict[str, dict]) -> str:
         "p50 ms",
         "p99 ms",
         "p99 ms at ½ peak",
+        "p50 ms alone",
         "queries",
         "SQL ms",
         "× floor",
@@ -406,6 +415,7 @@ def table(pages: list[Page], summary: dict[str, dict]) -> str:
                 f"{row['p50']:.1f}",
                 f"{row['p99']:.1f}",
                 f"{row['p99_half']:.1f}" if "p99_half" in row else "–",
+                f"{row['p50_alone']:.1f}" if "p50_alone" in row else "–",
                 queries,
                 sql,
                 ratio,
@@ -422,6 +432,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--seconds", type=float, default=4.0, help="load per page per round")
     parser.add_argument("--concurrency", type=int, default=4, help="client connections")
+    parser.add_argument(
+        "--solo-seconds", type=float, default=2.0, help="each page alone, one connection"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--port", type=int, default=8401, help="first of three ports")
@@ -495,6 +508,13 @@ def main() -> None:
                 f"p99 {half_peak[page.label]:.1f} ms",
                 file=sys.stderr,
             )
+        # Every page once more from a single connection: its server time, not shared with
+        # other requests (the targets' "server time p50").
+        alone = {}
+        for page in all_pages:
+            run = load(ports[page.server], page, args.solo_seconds, 1, cookie)
+            alone[page.label] = run.percentile(0.5)
+            print(f"{page.label} alone: p50 {alone[page.label]:.1f} ms", file=sys.stderr)
     finally:
         for server in servers:
             server.terminate()
@@ -505,6 +525,8 @@ def main() -> None:
     summary = {page.label: summarise(page, runs[page.label]) for page in all_pages}
     for label, p99 in half_peak.items():
         summary[label]["p99_half"] = p99
+    for label, p50 in alone.items():
+        summary[label]["p50_alone"] = p50
     command = " ".join(["scripts/benchmark.py", *sys.argv[1:]])
     print(f"- commit: {commit()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"- machine: {machine()}")
