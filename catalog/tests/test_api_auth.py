@@ -132,6 +132,16 @@ def test_authenticated_clients_have_their_own_rate(api_client, plain_user, setti
     assert codes == [200, 200, 200, 429]
 
 
+def test_anonymous_clients_are_held_to_the_anonymous_rate_alone(api_client, db, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "1/minute", "login": "5/minute"},
+    }
+    ArtistFactory()
+    codes = [api_client.get(api_url("artist-list")).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
 def test_login_is_throttled_against_password_guessing(api_client, curator, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
