@@ -25,10 +25,10 @@ graceful_timeout = 30
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 
 # Recycle each worker after this many requests (spread out, so they do not all restart at
-# once): a slow leak in any library cannot grow without bound. Not much lower: a worker
-# answering a thousand cached pages a second would restart (a second of CPU, its local
-# pages lost) every few seconds.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+# once): a slow leak in any library cannot grow without bound. Not much lower: a restart
+# costs a second or two of CPU and the worker's local page cache, and a worker answering
+# a thousand cached pages a second reaches this in a few minutes.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "200000"))
 max_requests_jitter = max_requests // 10
 
 # Only the proxies that Django trusts for X-Forwarded-For may set the forwarded scheme.

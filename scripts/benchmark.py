@@ -105,6 +105,8 @@ def start_gunicorn(app: str, port: int, env: dict, workers: int, threads: int):
         "GUNICORN_WORKERS": str(workers),
         "GUNICORN_THREADS": str(threads),
         "GUNICORN_ACCESSLOG": "",
+        # Steady state: no worker restarts (gunicorn.conf.py's max_requests) mid-round.
+        "GUNICORN_MAX_REQUESTS": "0",
     }
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - fixed arguments
     deadline = time.monotonic() + 60
