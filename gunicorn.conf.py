@@ -14,7 +14,7 @@ wsgi_app = os.environ.get("GUNICORN_APP", "inspired_site.wsgi:application")
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
 # A request still running after this long is a stuck worker: it is restarted. Longer than
 # the slowest legitimate request (an admin import preview of 2,000 rows takes ~10 s).
