@@ -83,6 +83,8 @@ MIDDLEWARE = [
     # those answers carry the CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the page cache, so that the pages it answers carry the header too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Anonymous pages from the server-side cache, before sessions, CSRF and auth run.
     "storefront.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,7 +94,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each change in the catalog's history.
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "inspired_site.urls"

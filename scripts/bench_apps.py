@@ -94,7 +94,7 @@ def _site():
             return None
         return cached_page(request)
 
-    # Both the middleware's early lookup and the views' own.
+    # The middleware's lookup (and, in older versions of the site, the views' own).
     storefront.caching.cached_page = maybe_cached_page
     storefront.views.cached_page = maybe_cached_page
     application = get_wsgi_application()

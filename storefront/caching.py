@@ -53,7 +53,6 @@ KEPT_HEADERS = (
     "Link",
     "Cache-Control",
     "Vary",
-    "X-Frame-Options",
 )
 
 
@@ -139,23 +138,20 @@ def cached_page(request):
     process holds the entry); an entry built from an older version is a miss.
     """
     key = page_key(request)
-    entry = local_pages.get(key)
-    if entry is not None:
-        version = cache.get(VERSION_KEY) or catalog_version()
-        if entry[0] != version:
-            # Another process may have stored the page of the current version.
-            entry = cache.get(key)
-            if entry is not None and entry[0] == version:
-                local_pages.put(key, entry)
-    else:
+    local = local_pages.get(key)
+    if local is None:
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY) or catalog_version()
         entry = found.get(key)
-        if entry is not None and entry[0] == version:
-            local_pages.put(key, entry)
+    else:
+        version = cache.get(VERSION_KEY) or catalog_version()
+        # A stale copy here: another process may have stored the page of this version.
+        entry = local if local[0] == version else cache.get(key)
     request._page_cache = (key, version)
     if entry is None or entry[0] != version:
         return None
+    if entry is not local:
+        local_pages.put(key, entry)
     _, content, headers, _ = entry
     return HttpResponse(content, headers={**headers, "Content-Length": str(len(content))})
 
@@ -167,7 +163,6 @@ def store_page(request, response) -> None:
         return
     response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
     response["Last-Modified"] = http_date(catalog_changed_at(version).timestamp())
-    response.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
     names = (*KEPT_HEADERS, "ETag", "Last-Modified")
     headers = {name: response[name] for name in names if response.has_header(name)}
     entry = (version, response.content, headers, time.time())

@@ -43,7 +43,6 @@ from . import sitemaps
 from .caching import (
     COUNT_CACHE_SECONDS,
     PAGE_CACHE_SECONDS,
-    cached_page,
     is_shared,
     store_page,
 )
@@ -59,16 +58,12 @@ class AnonymousCacheMixin:
     token, a session), which a shared cache must never hand to somebody else.
     """
 
-    # Read by PageCacheMiddleware, which answers cache hits before the view is reached.
+    # Read by PageCacheMiddleware, which answers cache hits before the view is reached;
+    # the view renders what the cache did not have, and stores it.
     shares_pages = True
 
     def dispatch(self, request, *args, **kwargs):
         shared = is_shared(request)
-        if shared and not hasattr(request, "_page_cache"):
-            # Not looked up by the middleware (a stack without it): look up here.
-            cached = cached_page(request)
-            if cached is not None:
-                return cached
         response = super().dispatch(request, *args, **kwargs)
         if request.method not in ("GET", "HEAD"):
             return response
