@@ -1,11 +1,24 @@
 """Every list and detail endpoint runs a fixed number of queries, whatever the page size."""
 
+from datetime import timedelta
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 import pytest
 
-from .factories import OfferFactory, ProductFactory, ProductImageFactory, VideoProductFactory
+from .factories import (
+    AppearanceFactory,
+    ArtistFactory,
+    CastMemberFactory,
+    OfferFactory,
+    ProductFactory,
+    ProductImageFactory,
+    SceneFactory,
+    VideoFactory,
+    VideoProductFactory,
+    VideoSourceFactory,
+)
 from .test_api_fixtures import _fresh_throttle_counts, api_url, build_catalog  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -81,14 +94,31 @@ RESOURCES = [name.removesuffix("-list") for name in LISTS]
 def test_every_detail_runs_the_same_queries_for_small_and_large_objects(
     api_client, big_catalog, django_assert_num_queries
 ):
-    # A product with one image and one offer against one with three of each.
-    lone = ProductFactory()
-    ProductImageFactory(product=lone)
-    OfferFactory(product=lone)
-    VideoProductFactory(product=lone)
-    pairs = {"product": (lone.pk, big_catalog["products"][0].pk)}
+    # Each resource's detail, for an object with one child at every level and for one of
+    # the big catalog's with several: the main video has many scenes, each with cast and
+    # looks, where the lone video has one of each.
+    lone = _lone_objects()
+    video = big_catalog["videos"][0]
+    scene = big_catalog["scenes"][0]
+    product = big_catalog["products"][0]
+    appearance = scene.appearances.first()
+    large = {
+        "artist": big_catalog["artists"][1],  # two videos, the main one among them
+        "video": video,
+        "videosource": video.sources.first(),
+        "scene": scene,
+        "castmember": appearance.cast_member,
+        "appearance": appearance,
+        "product": product,
+        "productimage": product.images.first(),
+        "producttype": product.product_type,
+        "productstyle": product.style,
+        "retailer": product.offers.first().retailer,
+        "offer": product.offers.first(),
+    }
+    assert set(large) == set(RESOURCES)
     for resource in RESOURCES:
-        first, second = pairs.get(resource) or _two_ids(api_client, resource)
+        first, second = lone[resource].pk, large[resource].pk
         # Both objects once first: per-process caches (sites, content types) warm up on a
         # first request after a transactional test, and are not what is measured here.
         for pk in (first, second):
@@ -100,6 +130,30 @@ def test_every_detail_runs_the_same_queries_for_small_and_large_objects(
         assert small <= 10, (resource, small)
 
 
-def _two_ids(client, resource):
-    rows = client.get(api_url(f"{resource}-list"), {"page_size": 50}).json()["results"]
-    return rows[0]["id"], rows[-1]["id"]
+def _lone_objects():
+    """One published video and product with a single child at every level."""
+    artist = ArtistFactory()
+    video = VideoFactory(artists=[artist])
+    source = VideoSourceFactory(video=video)
+    scene = SceneFactory(video=video, start=timedelta(0), end=timedelta(seconds=9))
+    member = CastMemberFactory(video=video)
+    scene.cast_members.set([member])
+    product = ProductFactory()
+    image = ProductImageFactory(product=product)
+    offer = OfferFactory(product=product)
+    VideoProductFactory(video=video, product=product)
+    appearance = AppearanceFactory(scene=scene, product=product, cast_member=member)
+    return {
+        "artist": artist,
+        "video": video,
+        "videosource": source,
+        "scene": scene,
+        "castmember": member,
+        "appearance": appearance,
+        "product": product,
+        "productimage": image,
+        "producttype": product.product_type,
+        "productstyle": product.style,
+        "retailer": offer.retailer,
+        "offer": offer,
+    }
