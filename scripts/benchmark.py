@@ -264,6 +264,7 @@ def pages() -> list[Page]:
     from django.urls import NoReverseMatch, reverse
 
     from catalog.models import Artist, Product, ProductType, Retailer, Video
+    from storefront.views import CountedPaginator
 
     video = middle(Video.objects.published())
     product = middle(Product.objects.published())
@@ -273,7 +274,9 @@ def pages() -> list[Page]:
     if None in (video, product, artist, retailer, kind):
         raise SystemExit("The catalog is empty: generate one first (see the docstring).")
     browse = reverse("storefront:product-list")
-    last = max(1, Product.objects.published().count() // 24 // 2)
+    # Half-way through the list, or its last page when paging stops short of that.
+    reachable = -(-CountedPaginator.MAX_PAGED // 24)
+    last = max(1, min(Product.objects.published().count() // 24 // 2, reachable))
     hello = "Django hello"
     site = [
         ("API products", "/api/v1/products/", "raw WSGI + product list SQL"),

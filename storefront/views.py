@@ -116,7 +116,14 @@ class CountedPaginator(Paginator):
     page in two steps: the page's ids from the ordering's index first (OFFSET over index
     entries only), then those rows; in one query MariaDB reads every skipped row in full,
     2 s for a page deep in browse.
+
+    Paging reaches the first MAX_PAGED products of a list, as on the large shops: a page
+    costs what its offset costs, so a page of a 200,000-product list may not cost ten
+    times one of a 20,000-product list. Beyond them, filters or the opposite sort reach
+    the rest (and the sitemap lists every product for search engines).
     """
+
+    MAX_PAGED = 10_000
 
     def __init__(self, *args, count, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,6 +132,20 @@ class CountedPaginator(Paginator):
     @cached_property
     def count(self):
         return self._count()
+
+    @cached_property
+    def num_pages(self):
+        return min(super().num_pages, max(1, -(-self.MAX_PAGED // self.per_page)))
+
+    @property
+    def reachable(self):
+        """How many products the pages reach."""
+        return min(self.count, self.num_pages * self.per_page)
+
+    @property
+    def is_truncated(self):
+        """Whether the list holds more products than its pages reach."""
+        return self.count > self.reachable
 
     def page(self, number):
         number = self.validate_number(number)

@@ -201,6 +201,24 @@ def test_video_sitemap_carries_googles_video_extension(client):
     assert "<video:duration>205</video:duration>" in body
 
 
+def test_video_sitemap_is_paged_by_its_own_smaller_page_size(client, monkeypatch):
+    monkeypatch.setattr(sitemaps, "VIDEO_PAGE_SIZE", 2)
+    videos = [VideoFactory(thumbnail=f"videos/{n}.jpg") for n in range(3)]
+    for video in videos:
+        VideoSourceFactory(video=video, provider="youtube", external_id=f"id{video.pk}")
+
+    index = client.get(reverse("storefront:sitemap"), HTTP_HOST=HOST).text
+    pages = [reverse("storefront:sitemap-section", args=["video", page]) for page in (1, 2, 3)]
+    first, second = (client.get(page, HTTP_HOST=HOST) for page in pages[:2])
+
+    assert f"{pages[1]}</loc>" in index and f"{pages[2]}</loc>" not in index
+    assert first.text.count("<video:video>") == 2
+    assert second.text.count("<video:video>") == 1
+    assert videos[-1].get_absolute_url() in second.text
+    assert client.get(pages[2], HTTP_HOST=HOST).status_code == 404
+    assert sitemaps.VIDEO_PAGE_SIZE < sitemaps.PAGE_SIZE
+
+
 def test_sitemap_is_cached_until_the_catalog_changes(client, django_assert_num_queries):
     product = ProductFactory()
     VideoProductFactory(video=VideoFactory(), product=product)

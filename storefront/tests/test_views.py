@@ -28,7 +28,7 @@ from catalog.tests.factories import (
     VideoSourceFactory,
 )
 from storefront.models import FollowedArtist
-from storefront.views import media
+from storefront.views import CountedPaginator, media
 
 pytestmark = pytest.mark.django_db
 
@@ -553,3 +553,22 @@ def test_browse_pages_keep_the_sort_order_across_pages(client):
 
     assert [p.pk for p in [*first, *second]] == [p.pk for p in reversed(products)]
     assert client.get(url, {"sort": "price", "page": 3}).status_code == 404
+
+
+def test_browse_pages_reach_the_first_products_and_say_how_to_find_the_others(client, monkeypatch):
+    monkeypatch.setattr(CountedPaginator, "MAX_PAGED", 48)
+    products = [AppearanceFactory().product for _ in range(60)]
+    for number, product in enumerate(products):
+        OfferFactory(product=product, price=Decimal(100 - number))
+    url = reverse("storefront:product-list")
+
+    last = client.get(url, {"sort": "price", "page": 2})
+    cheapest_last = client.get(url, {"sort": "-price"}).context["products"]
+
+    assert "60 products" in last.text
+    assert "Page 2 of 2" in last.text
+    assert 'rel="next"' not in last.text
+    assert "Pages reach the first 48 of 60 products" in last.text
+    assert client.get(url, {"sort": "price", "page": 3}).status_code == 404
+    assert products[0] in cheapest_last  # past the pages in one order, first in the other
+    assert "Pages reach" not in client.get(url, {"sort": "price"}).text

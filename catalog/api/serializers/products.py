@@ -19,6 +19,7 @@ from catalog.models import (
     Video,
     apply_link_template,
 )
+from catalog.prepared import PreparedRead
 
 from .fields import TIMESTAMPS, ModelCleanSerializer, WebUrlField, slug_of
 from .reference import RetailerBriefSerializer
@@ -183,27 +184,25 @@ class ProductListSerializer(serializers.ListSerializer):
         rows = list(data)
         request = self.context.get("request")
         absolute = request.build_absolute_uri if request is not None else (lambda url: url)
-        # The zone looked up once, not per value as the field does by default.
-        timestamp = serializers.DateTimeField(
-            default_timezone=timezone.get_current_timezone()
-        ).to_representation
         image_url = file_url_of(ProductImage, "image", absolute)
         logo_url = file_url_of(Retailer, "logo", absolute)
+        zone = timezone.get_current_timezone()
 
         def stamp(value):
-            return None if value is None else timestamp(value)
+            # As DateTimeField writes an aware value in ISO 8601: in the current zone, Z for UTC.
+            if value is None:
+                return None
+            text = value.astimezone(zone).isoformat()
+            return f"{text[:-6]}Z" if text.endswith("+00:00") else text
 
         ids = [row["id"] for row in rows]
-        types = reference_names(ProductType, {row["product_type_id"] for row in rows})
-        styles = reference_names(ProductStyle, {row["style_id"] for row in rows})
+        types = reference_names(type_names, {row["product_type_id"] for row in rows})
+        styles = reference_names(style_names, {row["style_id"] for row in rows})
+        web_url = slug_url_of("storefront:product-detail", absolute)
         images = {pk: [] for pk in ids}
         offers = {pk: [] for pk in ids}
         if ids:
-            for product_id, pk, image, alt_text, position in (
-                ProductImage.objects.filter(product_id__in=ids)
-                .order_by("position", "id")
-                .values_list("product_id", "pk", "image", "alt_text", "position")
-            ):
+            for product_id, pk, image, alt_text, position in page_images(ids):
                 images[product_id].append(
                     {
                         "id": pk,
@@ -225,25 +224,7 @@ class ProductListSerializer(serializers.ListSerializer):
                 retailer_slug,
                 retailer_logo,
                 link_template,
-            ) in (
-                Offer.objects.buyable()
-                .filter(product_id__in=ids)
-                .by_price()
-                .values_list(
-                    "product_id",
-                    "pk",
-                    "url",
-                    "price",
-                    "currency",
-                    "availability",
-                    "last_checked_at",
-                    "retailer_id",
-                    "retailer__name",
-                    "retailer__slug",
-                    "retailer__logo",
-                    "retailer__link_template",
-                )
-            ):
+            ) in page_offers(ids):
                 offers[product_id].append(
                     {
                         "id": pk,
@@ -276,7 +257,7 @@ class ProductListSerializer(serializers.ListSerializer):
                 "style_name": styles[row["style_id"]][1],
                 "images": images[row["id"]],
                 "offers": offers[row["id"]],
-                "web_url": absolute(reverse("storefront:product-detail", args=[row["slug"]])),
+                "web_url": web_url(row["slug"]),
                 "created_at": stamp(row["created_at"]),
                 "updated_at": stamp(row["updated_at"]),
             }
@@ -284,16 +265,63 @@ class ProductListSerializer(serializers.ListSerializer):
         ]
 
 
-def reference_names(model, pks):
+def reference_names(read, pks):
     """Map the primary keys of a small reference table to their (slug, name)."""
-    if not pks:
-        return {}
-    return {
-        pk: (slug, name)
-        for pk, slug, name in model.objects.filter(pk__in=pks)
-        .order_by()
-        .values_list("pk", "slug", "name")
-    }
+    return {pk: (slug, name) for pk, slug, name in read(pks)}
+
+
+def slug_url_of(name, absolute):
+    """Return a function from a slug to the absolute URL of the view `name` for it.
+
+    The URL is reversed once; a slug (letters, digits, hyphens, underscores) needs no
+    quoting, so each row's URL is the same text with its slug in place.
+    """
+    marker = "slug-placeholder"
+    before, _, after = absolute(reverse(name, args=[marker])).rpartition(marker)
+    return lambda slug: f"{before}{slug}{after}"
+
+
+def _names(model):
+    return PreparedRead(
+        model,
+        lambda pks: model.objects.filter(pk__in=pks).order_by().values_list("pk", "slug", "name"),
+    )
+
+
+type_names = _names(ProductType)
+style_names = _names(ProductStyle)
+
+page_images = PreparedRead(
+    ProductImage,
+    lambda ids: (
+        ProductImage.objects.filter(product_id__in=ids)
+        .order_by("position", "id")
+        .values_list("product_id", "pk", "image", "alt_text", "position")
+    ),
+)
+
+page_offers = PreparedRead(
+    Offer,
+    lambda ids: (
+        Offer.objects.buyable()
+        .filter(product_id__in=ids)
+        .by_price()
+        .values_list(
+            "product_id",
+            "pk",
+            "url",
+            "price",
+            "currency",
+            "availability",
+            "last_checked_at",
+            "retailer_id",
+            "retailer__name",
+            "retailer__slug",
+            "retailer__logo",
+            "retailer__link_template",
+        )
+    ),
+)
 
 
 def file_url_of(model, field_name, absolute):
