@@ -252,7 +252,7 @@ class SearchableQuerySet(models.QuerySet):
 
     def in_order_of(self, ids) -> list:
         """Return the rows with these ids (those this queryset holds) in the ids' order."""
-        rows = {row.pk: row for row in self.filter(pk__in=ids)} if ids else {}
+        rows = {row.pk: row for row in self.filter(pk__in=ids).order_by()} if ids else {}
         return [rows[pk] for pk in ids if pk in rows]
 
     def refresh_search(self) -> int:

@@ -536,7 +536,7 @@ class SearchView(AnonymousCacheMixin, TemplateView):
             start = (page - 1) * self.per_page
             # One more than a page tells whether there is a next one, without a count.
             ids = Product.objects.published().search_ids(query, start, start + self.per_page + 1)
-            products = Product.objects.for_listing().in_order_of(ids)
+            products = Product.objects.for_browsing().in_order_of(ids)
         context.update(
             form=form,
             query=query,

@@ -160,8 +160,9 @@ def test_search_query_count_is_constant(client, django_assert_num_queries, count
         OfferFactory(product=product)
         VideoProductFactory(video=video, product=product)
 
-    # artists, videos, their artists, the ranked product ids, products, images, offers
-    with django_assert_num_queries(7):
+    # artists, videos, their artists, the ranked product ids, products, types, styles,
+    # images, offers
+    with django_assert_num_queries(9):
         response = client.get(reverse("storefront:search"), {"q": "echo"})
     assert len(response.context["products"]) == count
     assert len(response.context["videos"]) == count
