@@ -21,10 +21,12 @@ catalog, `load_demo`); `manage.py refresh_search` rebuilds it for the whole cata
 
 import re
 import unicodedata
+from collections import Counter
 from itertools import batched
 
 from django.apps import apps as global_apps
 from django.db import NotSupportedError, connection, connections, models
+from django.db.models import Exists, OuterRef
 
 # InnoDB's default full-text stopwords (information_schema.INNODB_FT_DEFAULT_STOPWORD).
 INNODB_STOPWORDS = frozenset(
@@ -234,22 +236,6 @@ class SearchableQuerySet(models.QuerySet):
             .order_by("-search_rank", "pk")
         )
 
-    def search_ids(self, query: str, start: int, stop: int) -> list[int]:
-        """Return the ids of the best matches from `start` to `stop`, best first.
-
-        A narrow query: the database ranks and sorts ids alone, not whole rows with their
-        joins and long texts. Load the rows with `in_order_of()`.
-        """
-        if connections[self.db].vendor == "mysql":
-            # InnoDB returns the rows it reads through a FULLTEXT index best first (it
-            # sorts its matches by rank), so the scan stops at the page's LIMIT. An
-            # ORDER BY on the rank would fetch and sort every match first: 10,000 rows
-            # for a common word such as "jacket" on the full catalog.
-            ranked = self.matching(query).order_by()
-        else:
-            ranked = self.search(query)
-        return list(ranked.values_list("pk", flat=True)[start:stop])
-
     def in_order_of(self, ids) -> list:
         """Return the rows with these ids (those this queryset holds) in the ids' order."""
         rows = {row.pk: row for row in self.filter(pk__in=ids).order_by()} if ids else {}
@@ -362,33 +348,122 @@ TEXTS = {"artist": artist_texts, "video": video_texts, "product": product_texts}
 BATCH = 2000
 
 
-def refresh(model, ids, apps=global_apps) -> int:
-    """Recompute and store the search text of these rows of `model`; return the changes."""
+def refresh(model, ids, apps=global_apps, *, every_term=False) -> int:
+    """Recompute and store the search text of these rows of `model`; return the changes.
+
+    A product's search terms are rewritten with its text (all of them with `every_term`,
+    which repairs them).
+    """
     model = apps.get_model("catalog", model._meta.model_name)
     texts = TEXTS[model._meta.model_name]
+    keeps_terms = model._meta.model_name == "product"
     changed = 0
     for batch in batched(sorted(set(ids)), BATCH):
-        stale = [
-            model(pk=pk, search_text=new)
-            for pk, (new, old) in texts(batch, apps).items()
-            if new != old
-        ]
+        current = texts(batch, apps)
+        stale = [model(pk=pk, search_text=new) for pk, (new, old) in current.items() if new != old]
         if stale:
             # Derived data, not an edit: the base manager leaves updated_at as it is.
             model._base_manager.bulk_update(stale, ["search_text"], batch_size=500)
+        if keeps_terms:
+            rewritten = current if every_term else {row.pk: None for row in stale}
+            write_terms({pk: current[pk][0] for pk in rewritten}, apps)
         changed += len(stale)
     return changed
 
 
 def rebuild(apps=global_apps, using="default") -> dict[str, int]:
-    """Recompute every stored search text, repair the engine's index; return the changes."""
+    """Recompute every stored search text and product search term, repair the engine's
+    index; return the changes."""
     changed = {}
     for name in TEXTS:
         model = apps.get_model("catalog", name)
         ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
-        changed[name] = refresh(model, ids, apps)
+        changed[name] = refresh(model, ids, apps, every_term=True)
     install(connections[using], rebuild_index=True)
     return changed
+
+
+# The products' search terms
+
+
+def term_weights(text: str) -> dict[str, int]:
+    """Return {term: how often it occurs} of a stored search text."""
+    return {term: min(count, 32_767) for term, count in Counter(text.split()).items()}
+
+
+def write_terms(texts: dict[int, str], apps=global_apps) -> None:
+    """Make the search terms of these products those of their texts ({id: text}).
+
+    Only the products whose terms differ are rewritten.
+    """
+    try:
+        Term = apps.get_model("catalog", "ProductSearchTerm")
+    except LookupError:  # a migration older than the terms
+        return
+    if not texts:
+        return
+    wanted = {pk: term_weights(text) for pk, text in texts.items()}
+    stored = {pk: {} for pk in texts}
+    rows = Term.objects.filter(product_id__in=list(texts)).values_list("product", "term", "weight")
+    for pk, term, weight in rows:
+        stored[pk][term] = weight
+    stale = [pk for pk in texts if stored[pk] != wanted[pk]]
+    if not stale:
+        return
+    Term.objects.filter(product_id__in=stale).delete()
+    Term.objects.bulk_create(
+        [
+            Term(product_id=pk, term=term, weight=weight)
+            for pk in stale
+            for term, weight in wanted[pk].items()
+        ],
+        batch_size=5000,
+    )
+
+
+# A bounded count of a term's products: enough to tell a rare word from a common one.
+RARE = 2000
+
+
+def bounded_counts(connection, terms) -> list[int]:
+    """Return how many products have each term, counting to RARE at most, in one query."""
+    from catalog.models import ProductSearchTerm
+
+    table = connection.ops.quote_name(ProductSearchTerm._meta.db_table)
+    counts = ", ".join(
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE term = %s LIMIT {RARE}) AS t{i})"  # noqa: S608 (the model's table)
+        for i in range(len(terms))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counts}", terms)
+        return list(cursor.fetchone())
+
+
+def ranked_product_ids(queryset, query: str, start: int, stop: int) -> list[int]:
+    """Return the ids of `queryset`'s products matching every word, best first, start:stop.
+
+    The products come from the search terms of the query's rarest word (by a count that
+    stops at RARE), most occurrences first, each checked for the other words and for
+    `queryset` by its keys: the page's reads stop once it is full, so a page costs about
+    the same on any catalog size.
+    """
+    from catalog.models import ProductSearchTerm
+
+    terms = query_terms(query)
+    if not terms:
+        return []
+    rows = ProductSearchTerm.objects.using(queryset.db)
+    if len(terms) > 1:
+        counts = bounded_counts(connections[queryset.db], terms)
+        order = sorted(range(len(terms)), key=lambda index: (counts[index], index))
+        terms = [terms[index] for index in order]
+    rarest, others = terms[0], terms[1:]
+    matches = rows.filter(term=rarest, product__in=queryset.order_by().values("pk"))
+    for term in others:
+        matches = matches.filter(Exists(rows.filter(term=term, product=OuterRef("product"))))
+    return list(
+        matches.order_by("-weight", "product").values_list("product", flat=True)[start:stop]
+    )
 
 
 # The engine's index

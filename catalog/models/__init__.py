@@ -3,7 +3,8 @@
 - `base`: the timestamps every row carries.
 - `videos`: artists, videos and their sources, scenes, cast, and the looks
   (`VideoProduct`, `Appearance`) that tie products to videos.
-- `products`: types, styles, products, their images, and the published rule.
+- `products`: types, styles, products, their images and search terms, and the published
+  rule.
 - `offers`: retailers and their offers.
 - `clicks`: click-throughs and the dashboard's roll-ups.
 - `linkhealth`: the link checker's visits and the offers' price history.
@@ -38,6 +39,7 @@ from .offers import Offer, Retailer, apply_link_template
 from .products import (
     Product,
     ProductImage,
+    ProductSearchTerm,
     ProductStyle,
     ProductType,
     of_published_product,
@@ -77,6 +79,7 @@ __all__ = [
     "Product",
     "ProductAlert",
     "ProductImage",
+    "ProductSearchTerm",
     "ProductStyle",
     "ProductType",
     "Retailer",

@@ -9,7 +9,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from ..caching import bump_catalog_version
-from ..search import SearchableQuerySet, search_text_field
+from ..search import SearchableQuerySet, ranked_product_ids, search_text_field
 from ..validators import validate_gtin
 from .base import SlugKeyedQuerySet, TimeStampedModel, TimeStampedQuerySet
 from .videos import Appearance, Video, VideoProduct
@@ -194,6 +194,14 @@ class ProductQuerySet(SearchableQuerySet, TimeStampedQuerySet):
         video_ids = videos.values("pk") if isinstance(videos, models.QuerySet) else videos
         return self.filter(pk__in=sorted(product_ids_in_videos(video_ids)))
 
+    def search_ids(self, query: str, start: int, stop: int) -> list[int]:
+        """Return the ids of the best matches from `start` to `stop`, best first.
+
+        Read from the products' search terms, one page's worth (`catalog/search.py`);
+        load the rows with `in_order_of()`.
+        """
+        return ranked_product_ids(self, query, start, stop)
+
     def for_listing(self):
         """Load a product card: type, style, first image and healthy offers by price."""
         from .offers import Offer  # offers.py builds on products.py
@@ -373,3 +381,28 @@ class ProductImage(TimeStampedModel):
         return (self.product.upc, self.position)
 
     natural_key.dependencies = ["catalog.product"]
+
+
+class ProductSearchTerm(models.Model):
+    """One word of a product's search text and how often it occurs there: the search index.
+
+    Derived from `Product.search_text` by `catalog/search.py`, never edited. The shoppers'
+    search reads a word's products best first from the ranked index and stops at its page,
+    so a page of results costs the same on any catalog size (a full-text engine ranks
+    every match first).
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="search_terms")
+    term = models.CharField(max_length=84)
+    weight = models.PositiveSmallIntegerField(help_text="How often the word occurs.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["term", "product"], name="catalog_searchterm_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["term", "-weight", "product"], name="catalog_searchterm_ranked"),
+        ]
+
+    def __str__(self):
+        return f"{self.term} ×{self.weight}"

@@ -1,6 +1,7 @@
 """Product.is_published: every write path that changes what it is derived from keeps it right."""
 
 import json
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -210,10 +211,12 @@ def test_deleting_a_video_refreshes_its_products_once_whatever_its_size():
         VideoProductFactory(video=video)
         with CaptureQueriesContext(connection) as queries:
             video.delete()
-        # Each deleted row leaves a history row; the products are read and updated once.
-        return len([q for q in queries if "catalog_product" in q["sql"].split("WHERE")[0]])
+        # Each deleted row leaves a history row; the products are read and updated once
+        # (their search terms, another table, are written in batches of rows).
+        product_table = re.compile(r"[`\"]catalog_product[`\"]")
+        return len([q for q in queries if product_table.search(q["sql"].split("WHERE")[0])])
 
-    assert delete_video_with(2) == delete_video_with(8)
+    assert delete_video_with(2) == delete_video_with(8) > 0
 
 
 # Scenes

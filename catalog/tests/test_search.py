@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 import pytest
 
 from catalog import search
-from catalog.models import Artist, Product, ProductType, Video
+from catalog.models import Artist, Product, ProductSearchTerm, ProductType, Video
 from catalog.services import set_video_status
 
 from .factories import (
@@ -38,8 +38,15 @@ searching = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def found(text, queryset=None):
+    """The products the full-text engine finds; the search terms must find the same."""
     queryset = Product.objects.all() if queryset is None else queryset
-    return list(queryset.search(text))
+    results = list(queryset.search(text))
+    assert set(queryset.search_ids(text, 0, 1000)) == {product.pk for product in results}
+    return results
+
+
+def terms_of(product):
+    return dict(product.search_terms.values_list("term", "weight"))
 
 
 def stored(instance):
@@ -190,6 +197,32 @@ def test_a_page_of_ids_comes_best_first_on_either_engine():
 
 
 @searching
+def test_several_words_are_read_from_the_rarest_and_every_word_must_match(monkeypatch):
+    video = VideoFactory()
+    black = [ProductFactory(brand="Acme", name=f"Black tee {n}") for n in range(6)]
+    both = ProductFactory(brand="Acme", name="Black denim jacket")
+    denim_name = ProductFactory(brand="Denim Co", name="Denim shirt", description="Black.")
+    denim_only = ProductFactory(brand="Acme", name="Denim cap")
+    for product in [*black, both, denim_name, denim_only]:
+        VideoProductFactory(video=video, product=product)
+    draft = ProductFactory(brand="Acme", name="Black denim draft")  # in no video
+    published = Product.objects.published()
+    monkeypatch.setattr(search, "RARE", 5)  # counts stop at 5: "black" (9) reads as 5
+
+    with CaptureQueriesContext(connection) as queries:
+        ids = published.search_ids("black denim", 0, 10)
+
+    # "denim" (4 products with the draft) drives, most occurrences first: 4 in brand and
+    # name against 2 in the name (where "black" would have put the jacket first)
+    assert ids == [denim_name.pk, both.pk]
+    assert published.search_ids("denim black", 0, 10) == ids
+    assert published.search_ids("black denim", 1, 10) == [both.pk]
+    assert draft.pk in Product.objects.all().search_ids("black denim", 0, 10)
+    assert len(queries) == 2  # the words' counts, then the page
+    assert "LIMIT 5" in queries[0]["sql"]
+
+
+@searching
 def test_videos_and_artists_are_searched_on_the_same_engine(catalog):
     assert list(Video.objects.search("anti-hero")) == [catalog["video"]]
     assert list(Video.objects.published().search("taylor")) == [catalog["video"]]
@@ -302,12 +335,14 @@ def test_the_product_feed_keeps_the_text(tmp_path):
 @searching
 def test_refresh_search_repairs_raw_writes_and_the_index(catalog):
     Product.objects.update(search_text="")  # as a raw SQL writer would leave it
+    ProductSearchTerm.objects.filter(term="jacket").delete()
     out = StringIO()
     call_command("refresh_search", stdout=out)
     assert out.getvalue().strip() == (
         "Search texts corrected: 0 artists, 0 videos, 4 products. The search index is complete."
     )
     assert catalog["jacket"] in found("taylor swift jacket")
+    assert terms_of(catalog["jacket"]) == search.term_weights(stored(catalog["jacket"]))
     assert (
         stored(catalog["jacket"])
         == search.product_texts([catalog["jacket"].pk])[catalog["jacket"].pk][0]
@@ -339,6 +374,8 @@ def test_generate_catalog_fills_the_texts():
     product = Product.objects.published().first()
     assert stored(product) == search.product_texts([product.pk])[product.pk][0] != ""
     assert product in found(f"{product.brand} {product.name}")
+    for product in Product.objects.all():
+        assert terms_of(product) == search.term_weights(stored(product))
 
 
 def manage(*args, database_url, media_root):

@@ -167,10 +167,17 @@ def test_search_query_count_is_constant(client, django_assert_num_queries, count
     assert len(response.context["products"]) == count
     assert len(response.context["videos"]) == count
 
-    # nothing found (artists, videos, product ids), then the suggestions: featured videos,
-    # their artists, their products' ids, products, images, offers
+    # Several words: one more query, how common each word is.
+    for words in ["echo video", "video echo"]:
+        with django_assert_num_queries(10):
+            response = client.get(reverse("storefront:search"), {"q": words})
+        assert len(response.context["products"]) == count
+
+    # nothing found (artists, videos, the words' counts, product ids), then the
+    # suggestions: featured videos, their artists, their products' ids, products, images,
+    # offers
     featured = VideoFactory(title="Featured", is_featured=True, artists=[artist])
     VideoProductFactory(video=featured, product=product)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("storefront:search"), {"q": "nothing here"})
     assert response.context["popular_videos"]

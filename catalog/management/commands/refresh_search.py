@@ -1,4 +1,5 @@
-"""Rebuild the shoppers' search: every stored search text and the engine's index."""
+"""Rebuild the shoppers' search: every stored search text, product search term and the
+engine's index."""
 
 from django.core.management.base import BaseCommand
 
@@ -7,9 +8,10 @@ from catalog import search
 
 class Command(BaseCommand):
     help = (
-        "Recompute the stored search text of every artist, video and product and repair "
-        "the database's full-text index (MariaDB FULLTEXT, SQLite FTS5). The catalog keeps "
-        "both itself; run this after writing catalog rows with raw SQL, or to check them."
+        "Recompute the stored search text of every artist, video and product, rewrite the "
+        "products' search terms and repair the database's full-text index (MariaDB "
+        "FULLTEXT, SQLite FTS5). The catalog keeps them itself; run this after writing "
+        "catalog rows with raw SQL, or to check them."
     )
 
     def handle(self, *args, **options):
