@@ -32,6 +32,7 @@ QUERIES = [
     "jackets",
     "leather jackets",
     "black leather biker jacket",
+    "black denim jacket",
     "shirt",
     "umbra",
     "juno thorne",

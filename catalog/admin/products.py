@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.utils.text import capfirst
 
 from ..ingest.resources import (
     ProductResource,
@@ -13,6 +14,7 @@ from ..models import (
     Offer,
     Product,
     ProductImage,
+    ProductSearchTerm,
     ProductStyle,
     ProductType,
     Video,
@@ -115,6 +117,22 @@ class ProductAdmin(CatalogImportExportMixin, HistoryAdmin, LargeTableAdmin):
     def get_queryset(self, request):
         # The change list prefetches the type and style (see PrefetchingChangeList).
         return super().get_queryset(request).prefetch_related("images")
+
+    def get_deleted_objects(self, objs, request):
+        """List what curators made, not the search terms the catalog derives from it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        derived = ProductSearchTerm._meta
+        counts.pop(derived.verbose_name_plural, None)
+        prefix = f"{capfirst(derived.verbose_name)}: "
+
+        def kept(items):
+            return [
+                kept(item) if isinstance(item, list) else item
+                for item in items
+                if isinstance(item, list) or not str(item).startswith(prefix)
+            ]
+
+        return kept(deleted), counts, perms_needed, protected
 
     def _chosen(self, request, field, noun):
         try:

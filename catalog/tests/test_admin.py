@@ -11,7 +11,7 @@ from django.urls import reverse
 import pytest
 
 from catalog.groups import PRIVATE_MODELS
-from catalog.models import Offer, Product, Scene, Video
+from catalog.models import Offer, Product, ProductSearchTerm, Scene, Video
 
 from . import factories
 from .factories import (
@@ -339,3 +339,20 @@ def test_video_change_page_lists_scenes_in_time_order(client, curator):
     response = client.get(admin_url(Video, "change", video.pk))
     formset = scene_formset(response)
     assert [form.instance for form in formset.forms] == [early, late]
+
+
+def test_deleting_a_product_lists_what_curators_made_and_removes_its_search_terms(client, curator):
+    product = AppearanceFactory().product
+    assert product.search_terms.exists()
+    client.force_login(curator)
+    url = admin_url(Product, "delete", product.pk)
+
+    confirmation = client.get(url)
+    response = client.post(url, {"post": "yes"})
+
+    assert confirmation.status_code == 200
+    assert "Appearance: " in confirmation.text
+    assert "search term" not in confirmation.text.lower()
+    assert response.status_code == 302
+    assert not Product.objects.filter(pk=product.pk).exists()
+    assert not ProductSearchTerm.objects.filter(product_id=product.pk).exists()
