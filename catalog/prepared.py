@@ -50,9 +50,9 @@ class PreparedRead:
             rows = cursor.fetchall()
         if width is not None:  # columns the SQL selects only to order by them
             rows = [row[:width] for row in rows]
-        if converters:
+        if converters:  # the converters yield lists
             return [tuple(row) for row in compiler.apply_converters(rows, converters)]
-        return [tuple(row) for row in rows]
+        return list(rows)
 
     def compile(self, alias, count):
         # Negative ids (no row has one) mark where the ids go among the parameters.

@@ -365,7 +365,7 @@ def refresh(model, ids, apps=global_apps, *, every_term=False) -> int:
             # Derived data, not an edit: the base manager leaves updated_at as it is.
             model._base_manager.bulk_update(stale, ["search_text"], batch_size=500)
         if keeps_terms:
-            rewritten = current if every_term else {row.pk: None for row in stale}
+            rewritten = current if every_term else [row.pk for row in stale]
             write_terms({pk: current[pk][0] for pk in rewritten}, apps)
         changed += len(stale)
     return changed

